@@ -1,0 +1,326 @@
+//! Opening the database: the backend comes from the URL scheme, SQLite gets WAL and foreign keys, and migrations
+//! run under a lock so that several hub nodes can start at once on one PostgreSQL.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use classcode_migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector, Statement,
+};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::StorageError;
+
+/// Key of the PostgreSQL advisory lock taken while migrations run (any constant unique to this application).
+const MIGRATION_LOCK_KEY: i64 = 0x636c_6173_7363_6f64; // "classcod"
+
+/// The two database engines the hub runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a database URL's scheme.
+    pub fn from_url(url: &str) -> Result<Backend, ConnectError> {
+        let scheme = url
+            .split_once(':')
+            .map(|(scheme, _)| scheme)
+            .unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(ConnectError::BadUrl(format!(
+                "the scheme must be sqlite:// or postgres://, found {:?}",
+                scheme
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// How SQLite syncs to disk: `Full` makes every acknowledged commit survive a power loss, `Normal` (in WAL mode)
+/// survives a process crash but may lose the last commits on power loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    #[default]
+    Full,
+    Normal,
+}
+
+/// Everything needed to open the database.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub acquire_timeout: Duration,
+    pub sqlite_synchronous: SqliteSync,
+    pub sqlite_busy_timeout: Duration,
+}
+
+/// Why the database could not be opened; each message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("database.url is not valid: {0}")]
+    BadUrl(String),
+    #[error(
+        "cannot open the SQLite database {path}: {reason} (check that the data directory exists and is writable)"
+    )]
+    Sqlite { path: String, reason: String },
+    #[error(
+        "cannot reach PostgreSQL at {target}: {reason} (check that it is running and that database.url is right)"
+    )]
+    Postgres { target: String, reason: String },
+}
+
+/// Pool figures for `/metrics`.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle on the hub's database; cheap to clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct Storage {
+    db: DatabaseConnection,
+    pool: Pool,
+    max_connections: u32,
+}
+
+impl Storage {
+    /// Opens the database named by `options.url` (creating a SQLite file if missing) and checks that it answers.
+    pub async fn connect(options: &ConnectOptions) -> Result<Storage, ConnectError> {
+        match Backend::from_url(&options.url)? {
+            Backend::Sqlite => Self::connect_sqlite(options).await,
+            Backend::Postgres => Self::connect_postgres(options).await,
+        }
+    }
+
+    async fn connect_sqlite(options: &ConnectOptions) -> Result<Storage, ConnectError> {
+        let connect_options = SqliteConnectOptions::from_str(&options.url)
+            .map_err(|err| ConnectError::BadUrl(err.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(options.sqlite_busy_timeout)
+            .synchronous(match options.sqlite_synchronous {
+                SqliteSync::Full => SqliteSynchronous::Full,
+                SqliteSync::Normal => SqliteSynchronous::Normal,
+            });
+        let path = connect_options.get_filename().display().to_string();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .min_connections(options.min_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect_options)
+            .await
+            .map_err(|err| ConnectError::Sqlite {
+                path,
+                reason: err.to_string(),
+            })?;
+        Ok(Storage {
+            db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.clone()),
+            pool: Pool::Sqlite(pool),
+            max_connections: options.max_connections,
+        })
+    }
+
+    async fn connect_postgres(options: &ConnectOptions) -> Result<Storage, ConnectError> {
+        let connect_options = PgConnectOptions::from_str(&options.url)
+            .map_err(|err| ConnectError::BadUrl(err.to_string()))?;
+        let target = format!(
+            "{}:{}/{}",
+            connect_options.get_host(),
+            connect_options.get_port(),
+            connect_options
+                .get_database()
+                .unwrap_or("(default database)")
+        );
+        // A first direct connection reports the real cause (refused, unknown host, bad password) where the pool
+        // would only report a time-out.
+        let fail = |reason: String| ConnectError::Postgres {
+            target: target.clone(),
+            reason,
+        };
+        let probe = tokio::time::timeout(
+            options.acquire_timeout,
+            PgConnection::connect_with(&connect_options),
+        )
+        .await
+        .map_err(|_| {
+            fail(format!(
+                "no answer within {} s",
+                options.acquire_timeout.as_secs()
+            ))
+        })?
+        .map_err(|err| fail(err.to_string()))?;
+        probe.close().await.ok();
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .min_connections(options.min_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect_options)
+            .await
+            .map_err(|err| fail(err.to_string()))?;
+        Ok(Storage {
+            db: SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone()),
+            pool: Pool::Postgres(pool),
+            max_connections: options.max_connections,
+        })
+    }
+
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs every pending migration. On PostgreSQL an advisory lock makes concurrent starts wait for each other.
+    pub async fn migrate_up(&self) -> Result<Vec<String>, StorageError> {
+        let _lock = self.lock_migrations().await?;
+        let pending = self.pending_migrations().await?;
+        Migrator::up(&self.db, None)
+            .await
+            .context("running migrations")?;
+        Ok(pending)
+    }
+
+    /// Reverts `steps` migrations, or all of them.
+    pub async fn migrate_down(&self, steps: Option<u32>) -> Result<(), StorageError> {
+        let _lock = self.lock_migrations().await?;
+        Migrator::down(&self.db, steps)
+            .await
+            .context("reverting migrations")?;
+        Ok(())
+    }
+
+    /// Names of the migrations this binary knows that the database has not applied yet.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, StorageError> {
+        let pending = Migrator::get_pending_migrations_read_only(&self.db)
+            .await
+            .context("reading applied migrations")?;
+        Ok(pending
+            .iter()
+            .map(|migration| migration.name().to_owned())
+            .collect())
+    }
+
+    /// Names of every migration this binary knows, oldest first.
+    pub fn known_migrations() -> Vec<String> {
+        Migrator::migrations()
+            .iter()
+            .map(|migration| migration.name().to_owned())
+            .collect()
+    }
+
+    /// Checks that the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = match &self.pool {
+            Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            Pool::Postgres(pool) => (pool.size(), pool.num_idle()),
+        };
+        PoolStats {
+            size,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max: self.max_connections,
+        }
+    }
+
+    /// A description of every table, column and index, in a stable order, to compare schemas.
+    pub async fn schema_fingerprint(&self) -> Result<Vec<String>, StorageError> {
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT m.type || ' ' || m.name || ' ' || COALESCE(m.sql, '') AS line FROM sqlite_master m \
+                 WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.type, m.name"
+            }
+            Backend::Postgres => {
+                "SELECT line FROM ( \
+                   SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable \
+                          || ' ' || COALESCE(column_default, '') AS line \
+                   FROM information_schema.columns WHERE table_schema = current_schema() \
+                   UNION ALL \
+                   SELECT 'index ' || tablename || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 ) lines ORDER BY line"
+            }
+        };
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(self.db.get_database_backend(), sql))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                row.try_get::<String>("", "line")
+                    .map_err(StorageError::from)
+            })
+            .collect()
+    }
+
+    /// Closes every pooled connection (after a graceful shutdown).
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    async fn lock_migrations(&self) -> Result<Option<MigrationLock>, StorageError> {
+        let Pool::Postgres(pool) = &self.pool else {
+            // SQLite serialises writers itself, and the embedded database has a single hub process.
+            return Ok(None);
+        };
+        let mut connection = pool
+            .acquire()
+            .await
+            .context("taking a connection for the migration lock")?
+            .detach();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK_KEY)
+            .execute(&mut connection)
+            .await
+            .context("taking the migration lock")?;
+        Ok(Some(MigrationLock { connection }))
+    }
+}
+
+/// Holds the PostgreSQL session that owns the migration lock; closing that session releases the lock.
+struct MigrationLock {
+    #[expect(
+        dead_code,
+        reason = "kept only so that the session, and with it the lock, lives as long as this value"
+    )]
+    connection: sqlx::PgConnection,
+}

@@ -1,0 +1,21 @@
+//! Storage for Class'Code Hub: one sea-orm implementation that runs on SQLite (the embedded default) and PostgreSQL.
+//!
+//! No sea-orm type (`Model`, `ActiveModel`, `DbErr`) leaves this crate: callers see [`Storage`], plain records
+//! such as [`Tenant`] and [`StorageError`].
+
+#![forbid(unsafe_code)]
+
+mod connect;
+mod entities;
+mod error;
+mod tenants;
+
+pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, Storage};
+pub use error::StorageError;
+pub use tenants::{NewTenant, Tenant, TenantId};
+
+#[cfg(any(test, feature = "test-util"))]
+pub mod test_db;
+
+#[cfg(test)]
+mod conformance;

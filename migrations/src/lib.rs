@@ -1,0 +1,20 @@
+//! The one migration set of Class'Code Hub, written with sea-orm-migration so that it runs on SQLite and PostgreSQL.
+//!
+//! A released migration is never edited: add a new file `mYYYYMMDD_HHMMSS_name.rs` and list it below.
+
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_tenants;
+
+/// Every migration of the hub, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_tenants::Migration)]
+    }
+}
