@@ -1,0 +1,12 @@
+//! The admin HTTP API under `/api/admin`, guarded by the `admin.api_token` bearer token.
+
+mod auth;
+mod tenants;
+
+use actix_web::web;
+
+pub use auth::{AdminAuth, AdminCaller};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/admin").configure(tenants::configure));
+}

@@ -1,0 +1,5 @@
+//! HTTP routes, one module per resource. Each module adds its routes with `configure`.
+
+pub mod admin;
+pub mod health;
+pub mod metrics;

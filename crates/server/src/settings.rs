@@ -1,0 +1,588 @@
+//! The one settings tree. Layers, later wins: built-in defaults < `config/default.toml` (compiled in) < the file
+//! given by `--config` / `CLASSCODE_CONFIG` < environment `CLASSCODE__SECTION__KEY` < command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use classcode_storage::{ConnectOptions, SqliteSync};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize, Serializer};
+use url::Url;
+
+/// The documented defaults, shipped in the binary so that `classcode` runs from any directory.
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// Prefix of the environment variables that override settings, e.g. `CLASSCODE__SERVER__BIND`.
+pub const ENV_PREFIX: &str = "CLASSCODE__";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the hub keeps its files (the SQLite database by default).
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub admin: AdminSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address and port to listen on; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// The URL the outside world (LMS, browsers) uses to reach the hub. Empty: `http://<bind>`.
+    #[serde(
+        serialize_with = "serialize_optional_url",
+        deserialize_with = "deserialize_optional_url"
+    )]
+    pub public_url: Option<Url>,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    /// How long a SIGTERM waits for requests already accepted to complete.
+    pub shutdown_timeout_secs: u64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`. Empty: `<data_dir>/classcode.db`.
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub acquire_timeout_secs: u64,
+    /// Apply pending migrations at start.
+    pub migrate_on_start: bool,
+    /// `full`: an acknowledged write survives power loss; `normal`: it survives a crash of the hub.
+    pub sqlite_synchronous: SqliteSync,
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `info,classcode_hub=debug`; `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSettings {
+    /// Bearer token of the admin HTTP API (`/api/admin/…`); empty turns that API off.
+    pub api_token: Secret,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("data"),
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            log: LogSettings::default(),
+            admin: AdminSettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            workers: 0,
+            shutdown_timeout_secs: 30,
+            max_body_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: DatabaseUrl::default(),
+            max_connections: 16,
+            min_connections: 1,
+            acquire_timeout_secs: 5,
+            migrate_on_start: true,
+            sqlite_synchronous: SqliteSync::Full,
+            sqlite_busy_timeout_ms: 5000,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Text,
+            level: "info".to_owned(),
+        }
+    }
+}
+
+/// Values given on the command line; they win over every other layer.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub bind: Option<String>,
+    pub public_url: Option<String>,
+}
+
+/// A setting that is wrong, with the key and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Reads every layer from the real environment.
+    pub fn load(overrides: &Overrides) -> Result<Settings, SettingsError> {
+        Self::load_from(overrides, Env::prefixed(ENV_PREFIX).split("__"))
+    }
+
+    /// Reads every layer, with `env` standing for the environment (tests pass a fake one).
+    pub fn load_from(overrides: &Overrides, env: Env) -> Result<Settings, SettingsError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = &overrides.config_file {
+            if !path.is_file() {
+                return Err(SettingsError(format!(
+                    "the configuration file {} does not exist (check --config or CLASSCODE_CONFIG)",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(env);
+        if let Some(data_dir) = &overrides.data_dir {
+            figment = figment.merge(Serialized::default("data_dir", data_dir));
+        }
+        if let Some(url) = &overrides.database_url {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        if let Some(bind) = &overrides.bind {
+            figment = figment.merge(Serialized::default("server.bind", bind));
+        }
+        if let Some(public_url) = &overrides.public_url {
+            figment = figment.merge(Serialized::default("server.public_url", public_url));
+        }
+        let settings: Settings = figment.extract().map_err(|err| {
+            let messages: Vec<String> = err.into_iter().map(|one| describe(&one)).collect();
+            SettingsError(format!("invalid settings: {}", messages.join("; ")))
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let url = self.database.url.expose();
+        if !url.is_empty() {
+            classcode_storage::Backend::from_url(url)
+                .map_err(|err| SettingsError(format!("database.url: {err}")))?;
+        }
+        if self.database.max_connections == 0 {
+            return Err(SettingsError(
+                "database.max_connections must be at least 1".to_owned(),
+            ));
+        }
+        if self.database.min_connections > self.database.max_connections {
+            return Err(SettingsError(
+                "database.min_connections must not exceed database.max_connections".to_owned(),
+            ));
+        }
+        if let Some(public_url) = &self.server.public_url
+            && !matches!(public_url.scheme(), "http" | "https")
+        {
+            return Err(SettingsError(
+                "server.public_url must be an http:// or https:// URL".to_owned(),
+            ));
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(SettingsError("data_dir must not be empty".to_owned()));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(SettingsError(
+                "server.max_body_bytes must be at least 1024".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or a SQLite file in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        let url = self.database.url.expose();
+        if url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("classcode.db").display())
+        } else {
+            url.to_owned()
+        }
+    }
+
+    /// The public URL in force, without a trailing slash.
+    pub fn effective_public_url(&self) -> String {
+        match &self.server.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.server.bind),
+        }
+    }
+
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            url: self.effective_database_url(),
+            max_connections: self.database.max_connections,
+            min_connections: self.database.min_connections,
+            acquire_timeout: Duration::from_secs(self.database.acquire_timeout_secs),
+            sqlite_synchronous: self.database.sqlite_synchronous,
+            sqlite_busy_timeout: Duration::from_millis(self.database.sqlite_busy_timeout_ms),
+        }
+    }
+
+    /// The effective settings as TOML, with every secret redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|err| format!("# cannot render settings: {err}\n"))
+    }
+
+    /// Creates the data directory if needed and proves it writable, so that the server never starts half-configured.
+    pub fn ensure_data_dir(&self) -> Result<(), SettingsError> {
+        ensure_writable_dir(&self.data_dir)
+    }
+}
+
+/// One figment error as `key: problem (from where)`, naming the environment variable when that is the source.
+fn describe(err: &figment::Error) -> String {
+    let key = err.path.join(".").to_lowercase();
+    let source = match &err.metadata {
+        Some(metadata) if metadata.name.contains("environment") => {
+            format!(
+                " (from the environment variable {ENV_PREFIX}{})",
+                err.path.join("__").to_uppercase()
+            )
+        }
+        Some(metadata) => match &metadata.source {
+            Some(source) => format!(" (from {source})"),
+            None => format!(" (from {})", metadata.name),
+        },
+        None => String::new(),
+    };
+    let key = if key.is_empty() {
+        "settings".to_owned()
+    } else {
+        key
+    };
+    format!("{key}: {}{source}", one_line(&err.kind.to_string()))
+}
+
+/// Folds a multi-line parser message (with its source excerpt and caret) into one line.
+fn one_line(message: &str) -> String {
+    let is_excerpt = |line: &str| {
+        let line = line.trim();
+        line.starts_with('|')
+            || line
+                .split_once(" |")
+                .is_some_and(|(number, _)| number.parse::<u32>().is_ok())
+    };
+    let kept: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !is_excerpt(line))
+        .collect();
+    kept.join("; ")
+}
+
+fn ensure_writable_dir(dir: &Path) -> Result<(), SettingsError> {
+    let fail = |what: &str, err: std::io::Error| {
+        SettingsError(format!(
+            "the data directory {} {what}: {err} (choose another with --data-dir or fix its permissions)",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(|err| fail("cannot be created", err))?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"ok").map_err(|err| fail("is not writable", err))?;
+    std::fs::remove_file(&probe).map_err(|err| fail("is not writable", err))?;
+    Ok(())
+}
+
+fn serialize_optional_url<S: Serializer>(
+    url: &Option<Url>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(url.as_ref().map(Url::as_str).unwrap_or(""))
+}
+
+fn deserialize_optional_url<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Url>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    Url::parse(text.trim())
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// A secret setting: its value never shows in `Debug`, in logs or in `config check`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "[redacted]"
+        })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
+    }
+}
+
+/// The database URL: shown with its password redacted, everything else visible.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(Secret);
+
+impl DatabaseUrl {
+    pub fn new(value: impl Into<String>) -> DatabaseUrl {
+        DatabaseUrl(Secret::new(value))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+
+    fn redacted(&self) -> String {
+        match Url::parse(self.expose()) {
+            Ok(mut url) if url.password().is_some() => {
+                // Setting a password only fails on URLs that cannot carry one, and this one already does.
+                let _ = url.set_password(Some("[redacted]"));
+                url.to_string()
+            }
+            Ok(url) => url.to_string(),
+            Err(_) if self.expose().is_empty() => String::new(),
+            Err(_) => "[redacted: not a valid URL]".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+impl Serialize for DatabaseUrl {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.redacted())
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures return figment::Error, which is large"
+)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    fn load(overrides: &Overrides) -> Result<Settings, SettingsError> {
+        Settings::load_from(overrides, Env::prefixed(ENV_PREFIX).split("__"))
+    }
+
+    #[test]
+    fn default_toml_matches_the_built_in_defaults() {
+        let from_file: Settings = toml::from_str(DEFAULT_TOML).expect("config/default.toml parses");
+        assert_eq!(from_file, Settings::default());
+    }
+
+    #[test]
+    fn every_key_of_the_settings_is_written_in_default_toml() {
+        let rendered: toml::Table =
+            toml::from_str(&Settings::default().to_redacted_toml()).expect("renders");
+        let documented: toml::Table = toml::from_str(DEFAULT_TOML).expect("parses");
+        for (section, value) in &rendered {
+            match value {
+                toml::Value::Table(keys) => {
+                    for key in keys.keys() {
+                        assert!(
+                            documented.get(section).and_then(|s| s.get(key)).is_some()
+                                || DEFAULT_TOML.contains(&format!("# {key} =")),
+                            "{section}.{key} is missing from config/default.toml"
+                        );
+                    }
+                }
+                _ => assert!(
+                    documented.contains_key(section),
+                    "{section} is missing from config/default.toml"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_then_env_then_flags() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "hub.toml",
+                "data_dir = \"/srv/file\"\n[server]\nbind = \"127.0.0.1:9000\"\nworkers = 3\n[log]\nformat = \"json\"\n",
+            )?;
+            jail.set_env("CLASSCODE__SERVER__WORKERS", "5");
+            jail.set_env("CLASSCODE__DATA_DIR", "/srv/env");
+            let overrides = Overrides {
+                config_file: Some("hub.toml".into()),
+                data_dir: Some("/srv/flag".into()),
+                ..Overrides::default()
+            };
+            let settings = load(&overrides).expect("loads");
+            assert_eq!(
+                settings.server.bind,
+                SocketAddr::from(([127, 0, 0, 1], 9000))
+            );
+            assert_eq!(settings.server.workers, 5, "env beats the file");
+            assert_eq!(
+                settings.data_dir,
+                PathBuf::from("/srv/flag"),
+                "flags beat env"
+            );
+            assert_eq!(settings.log.format, LogFormat::Json);
+            assert_eq!(
+                settings.database.max_connections, 16,
+                "untouched keys keep their defaults"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_name() {
+        Jail::expect_with(|jail| {
+            jail.create_file("hub.toml", "[server]\nbindd = \"127.0.0.1:9000\"\n")?;
+            let overrides = Overrides {
+                config_file: Some("hub.toml".into()),
+                ..Overrides::default()
+            };
+            let err = load(&overrides).expect_err("must fail").to_string();
+            assert!(err.contains("bindd"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_value_from_the_environment_names_the_variable() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CLASSCODE__SERVER__BIND", "not-an-address");
+            let err = load(&Overrides::default())
+                .expect_err("must fail")
+                .to_string();
+            assert!(
+                err.contains("bind") && err.contains("CLASSCODE__SERVER__BIND"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_database_url_with_another_scheme_is_refused() {
+        let overrides = Overrides {
+            database_url: Some("mysql://root@localhost/hub".into()),
+            ..Overrides::default()
+        };
+        let err = Settings::load_from(&overrides, Env::prefixed("CLASSCODE_TEST_NOTHING__"))
+            .expect_err("must fail")
+            .to_string();
+        assert!(
+            err.contains("database.url") && err.contains("postgres://"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_config_file_is_named() {
+        let overrides = Overrides {
+            config_file: Some("/nowhere/hub.toml".into()),
+            ..Overrides::default()
+        };
+        let err = load(&overrides).expect_err("must fail").to_string();
+        assert!(err.contains("/nowhere/hub.toml"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_or_config_check() {
+        let mut settings = Settings::default();
+        settings.admin.api_token = Secret::new("s3cr3t-token");
+        settings.database.url = DatabaseUrl::new("postgres://hub:pa55word@db.example:5432/hub");
+        let shown = format!("{settings:?}\n{}", settings.to_redacted_toml());
+        assert!(
+            !shown.contains("s3cr3t-token") && !shown.contains("pa55word"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("db.example:5432/hub"),
+            "the rest of the URL stays visible: {shown}"
+        );
+    }
+
+    #[test]
+    fn an_empty_database_url_means_sqlite_in_the_data_dir() {
+        let settings = Settings {
+            data_dir: PathBuf::from("/var/lib/classcode"),
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings.effective_database_url(),
+            "sqlite:///var/lib/classcode/classcode.db"
+        );
+        assert_eq!(settings.effective_public_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_data_dir_that_cannot_be_written_is_refused() {
+        let settings = Settings {
+            data_dir: PathBuf::from("/proc/classcode-cannot-be-here"),
+            ..Settings::default()
+        };
+        let err = settings
+            .ensure_data_dir()
+            .expect_err("must fail")
+            .to_string();
+        assert!(
+            err.contains("/proc/classcode-cannot-be-here") && err.contains("--data-dir"),
+            "{err}"
+        );
+    }
+}

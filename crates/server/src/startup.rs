@@ -1,0 +1,143 @@
+//! `Application`: opens the database, applies migrations, binds the listener and assembles the actix-web app.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::error::JsonPayloadError;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use classcode_hub::Hub;
+use classcode_storage::Storage;
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::middleware::observe;
+use crate::routes;
+use crate::routes::admin::AdminAuth;
+use crate::settings::Settings;
+
+/// A built application: the database is open and migrated and the listener is bound, so it accepts connections.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+    storage: Storage,
+}
+
+impl Application {
+    /// Opens the database, applies migrations (unless told not to) and binds `server.bind`.
+    /// Every failure here is one message that names what to fix.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        settings.ensure_data_dir()?;
+        let storage = Storage::connect(&settings.connect_options()).await?;
+        if settings.database.migrate_on_start {
+            let applied = storage
+                .migrate_up()
+                .await
+                .context("applying database migrations")?;
+            if !applied.is_empty() {
+                tracing::info!(count = applied.len(), "applied migrations");
+            }
+        }
+        let listener = TcpListener::bind(settings.server.bind).with_context(|| {
+            format!(
+                "cannot listen on {} (choose another address with --bind or server.bind)",
+                settings.server.bind
+            )
+        })?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        let server = build_server(listener, &settings, Hub::new(storage.clone()))?;
+        tracing::info!(
+            address = %address,
+            backend = storage.backend().as_str(),
+            version = env!("CARGO_PKG_VERSION"),
+            "listening"
+        );
+        Ok(Application {
+            address,
+            server,
+            storage,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A handle to stop the server from elsewhere (tests; SIGTERM is handled by the server itself).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT or a stop through the handle, lets accepted requests complete (within
+    /// `server.shutdown_timeout_secs`), then closes the database pool.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.storage.close().await;
+        tracing::info!("stopped");
+        result
+    }
+}
+
+fn build_server(listener: TcpListener, settings: &Settings, hub: Hub) -> anyhow::Result<Server> {
+    let hub = web::Data::new(hub);
+    let metrics = web::Data::new(Metrics::new().context("setting up metrics")?);
+    let admin_auth = web::Data::new(AdminAuth {
+        token: settings.admin.api_token.clone(),
+    });
+    let max_body_bytes = settings.server.max_body_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(hub.clone())
+            .app_data(metrics.clone())
+            .app_data(admin_auth.clone())
+            .app_data(json_config(max_body_bytes))
+            .app_data(web::PayloadConfig::new(max_body_bytes))
+            .wrap(from_fn(observe))
+            .configure(routes::health::configure)
+            .configure(routes::metrics::configure)
+            .configure(routes::admin::configure)
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    .client_request_timeout(Duration::from_secs(30));
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    Ok(server
+        .listen(listener)
+        .context("starting the HTTP server")?
+        .run())
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::PayloadTooLarge(
+            format!("the body is larger than the {limit} bytes this hub accepts"),
+        ),
+        JsonPayloadError::ContentType => ApiError::bad_request(
+            "unsupported_content_type",
+            "send the body as Content-Type: application/json",
+        ),
+        JsonPayloadError::Deserialize(inner) => {
+            ApiError::bad_request("invalid_json", inner.to_string())
+        }
+        other => ApiError::bad_request("invalid_body", other.to_string()),
+    }
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "nothing at {} {}",
+        req.method(),
+        req.path()
+    )))
+}
