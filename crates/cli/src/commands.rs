@@ -1,0 +1,150 @@
+//! What each command does; the server and the hub do the work.
+
+use anyhow::Context;
+use classcode_hub::Hub;
+use classcode_server::settings::LogSettings;
+use classcode_server::{Application, Settings, telemetry};
+use classcode_storage::Storage;
+
+use crate::{Cli, Command, ConfigAction, MigrateAction, TenantAction};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut overrides = cli.settings.overrides();
+    if let Command::Serve { bind, public_url } = &cli.command {
+        overrides.bind = bind.clone();
+        overrides.public_url = public_url.clone();
+    }
+    let settings = Settings::load(&overrides)?;
+    match cli.command {
+        Command::Serve { .. } => serve(settings).await,
+        Command::Config {
+            action: ConfigAction::Check,
+        } => {
+            settings.ensure_data_dir()?;
+            print!("{}", settings.to_redacted_toml());
+            eprintln!("settings are valid");
+            Ok(())
+        }
+        Command::Migrate { action } => migrate(settings, action.unwrap_or(MigrateAction::Up)).await,
+        Command::Tenant { action } => tenant(settings, action).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    telemetry::init(&settings.log);
+    let application = Application::build(settings).await?;
+    application
+        .run_until_stopped()
+        .await
+        .context("serving HTTP")
+}
+
+/// Opens the store for an admin command, quietly (warnings only) and without migrating.
+async fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
+    telemetry::init(&LogSettings {
+        level: "warn".to_owned(),
+        ..settings.log.clone()
+    });
+    settings.ensure_data_dir()?;
+    Ok(Storage::connect(&settings.connect_options()).await?)
+}
+
+/// Opens the store and refuses to go on if it lags behind this binary's migrations.
+async fn open_current_storage(settings: &Settings) -> anyhow::Result<Storage> {
+    let storage = open_storage(settings).await?;
+    let pending = storage.pending_migrations().await?;
+    if !pending.is_empty() && settings.database.migrate_on_start {
+        storage.migrate_up().await?;
+    } else if !pending.is_empty() {
+        anyhow::bail!(
+            "the database lacks {} migration(s); run `classcode migrate` first",
+            pending.len()
+        );
+    }
+    Ok(storage)
+}
+
+async fn migrate(settings: Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let storage = open_storage(&settings).await?;
+    match action {
+        MigrateAction::Up => {
+            let applied = storage.migrate_up().await?;
+            println!("applied {} migration(s)", applied.len());
+            for name in applied {
+                println!("  {name}");
+            }
+        }
+        MigrateAction::Down { steps, all } => {
+            storage
+                .migrate_down(if all { None } else { Some(steps) })
+                .await?;
+            println!(
+                "reverted {}",
+                if all {
+                    "every migration".to_owned()
+                } else {
+                    format!("{steps} migration(s)")
+                }
+            );
+        }
+        MigrateAction::Status => {
+            let pending = storage.pending_migrations().await?;
+            for name in Storage::known_migrations() {
+                let state = if pending.contains(&name) {
+                    "pending"
+                } else {
+                    "applied"
+                };
+                println!("{state:8} {name}");
+            }
+        }
+    }
+    storage.close().await;
+    Ok(())
+}
+
+async fn tenant(settings: Settings, action: TenantAction) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = Hub::new(storage.clone());
+    match action {
+        TenantAction::Create {
+            name,
+            display_name,
+            json,
+        } => {
+            let tenant = hub.create_tenant(&name, &display_name).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&tenant)?);
+            } else {
+                println!(
+                    "created tenant {} ({}) with id {}",
+                    tenant.name, tenant.display_name, tenant.id
+                );
+            }
+        }
+        TenantAction::List { json } => {
+            let tenants = hub.list_tenants().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&tenants)?);
+            } else if tenants.is_empty() {
+                println!(
+                    "no tenant yet: create one with `classcode tenant create NAME --display-name TEXT`"
+                );
+            } else {
+                for tenant in tenants {
+                    let state = if tenant.disabled_at.is_some() {
+                        "disabled"
+                    } else {
+                        "active"
+                    };
+                    println!(
+                        "{:24} {:8} {}  {}",
+                        tenant.name, state, tenant.id, tenant.display_name
+                    );
+                }
+            }
+        }
+    }
+    storage.close().await;
+    Ok(())
+}

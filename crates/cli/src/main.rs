@@ -1,0 +1,130 @@
+//! `classcode`: the one binary of Class'Code Hub. Every command reads the same settings as the server.
+
+#![forbid(unsafe_code)]
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use classcode_server::Overrides;
+
+#[derive(Parser)]
+#[command(
+    name = "classcode",
+    version,
+    about = "Class'Code Hub: computing-education modules inside your LMS"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The settings flags every command takes; they win over the config file and the environment.
+#[derive(Args)]
+struct SettingsArgs {
+    /// A TOML file layered over the defaults (see config/default.toml for every key).
+    #[arg(long, global = true, env = "CLASSCODE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the hub keeps its files (data_dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB (database.url).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the hub's HTTP server.
+    Serve {
+        /// Address and port to listen on, e.g. 0.0.0.0:8080 (server.bind).
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+        /// The URL LMSs and browsers use to reach the hub (server.public_url).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
+    /// Apply, revert or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+    /// Inspect the settings.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Manage tenants (isolated stores: one per institution or LMS).
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Up,
+    /// Revert the last STEPS migrations (all of them with --all).
+    Down {
+        #[arg(long, default_value_t = 1, conflicts_with = "all")]
+        steps: u32,
+        #[arg(long)]
+        all: bool,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print the settings in force, secrets redacted, after checking them.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum TenantAction {
+    /// Create a tenant.
+    Create {
+        /// Short name: a-z, 0-9 and inner hyphens, e.g. ac-lyon.
+        name: String,
+        /// Name shown to people, e.g. "Académie de Lyon".
+        #[arg(long)]
+        display_name: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tenants.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl SettingsArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            config_file: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            ..Overrides::default()
+        }
+    }
+}

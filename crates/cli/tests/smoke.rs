@@ -1,0 +1,346 @@
+//! Smoke tests of the built `classcode` binary: it starts on port 0 and logs its address, drains accepted requests
+//! on SIGTERM, and bad settings stop it with one line that says what to fix.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on what it did not expect"
+)]
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use classcode_storage::test_db::TestDatabase;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_classcode");
+const ADMIN_TOKEN: &str = "smoke-admin-token";
+
+/// A `classcode serve` process and the lines it writes to stderr.
+struct Served {
+    child: Child,
+    address: String,
+    log: mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+}
+
+fn classcode(database: &TestDatabase) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env_remove("RUST_LOG")
+        .env("CLASSCODE__ADMIN__API_TOKEN", ADMIN_TOKEN)
+        .env("CLASSCODE__SERVER__WORKERS", "2")
+        .arg("--data-dir")
+        .arg(database.dir.join("data"))
+        .arg("--database-url")
+        .arg(&database.url)
+        .kill_on_drop(true);
+    command
+}
+
+async fn serve(database: &TestDatabase) -> Served {
+    let mut child = classcode(database)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("classcode starts");
+    let (sender, log) = mpsc::unbounded_channel();
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr is piped")).lines();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut served = Served {
+        child,
+        address: String::new(),
+        log,
+        seen: Vec::new(),
+    };
+    let line = served.wait_for_line("listening").await;
+    let address = line
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("address="))
+        .expect("the listening line names the address");
+    served.address = address.to_owned();
+    served
+}
+
+impl Served {
+    async fn wait_for_line(&mut self, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match tokio::time::timeout_at(deadline, self.log.recv()).await {
+                Ok(Some(line)) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                _ => panic!(
+                    "no log line with {needle:?}; the log so far:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    fn terminate(&self) {
+        let pid = self.child.id().expect("the process runs").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    async fn in_flight(&self) -> f64 {
+        let text = reqwest::get(self.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix("http_requests_in_flight "))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+}
+
+#[tokio::test]
+async fn serve_logs_its_address_answers_probes_and_stops_cleanly_on_sigterm() {
+    let database = TestDatabase::create().await.unwrap();
+    let mut served = serve(&database).await;
+
+    let healthz = reqwest::get(served.url("/healthz")).await.unwrap();
+    let readyz = reqwest::get(served.url("/readyz")).await.unwrap();
+    let metrics = reqwest::get(served.url("/metrics")).await.unwrap();
+
+    assert_eq!(healthz.status(), 200);
+    assert_eq!(readyz.status(), 200);
+    assert_eq!(metrics.status(), 200);
+    served.terminate();
+    let status = tokio::time::timeout(Duration::from_secs(20), served.child.wait())
+        .await
+        .expect("the hub stops within the shutdown timeout")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn sigterm_during_a_burst_loses_none_of_the_accepted_requests() {
+    const BURST: usize = 24;
+    let database = TestDatabase::create().await.unwrap();
+    let mut served = serve(&database).await;
+    let mut connections = Vec::new();
+    for index in 0..BURST {
+        let body =
+            format!(r#"{{"name": "tenant-{index}", "display_name": "Établissement {index}"}}"#);
+        let (first_half, second_half) = body.as_bytes().split_at(body.len() / 2);
+        let head = format!(
+            "POST /api/admin/tenants HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let mut connection = TcpStream::connect(&served.address).await.unwrap();
+        connection.write_all(head.as_bytes()).await.unwrap();
+        connection.write_all(first_half).await.unwrap();
+        connections.push((connection, second_half.to_vec()));
+    }
+    // Every request of the burst is in the server's hands (plus the /metrics request that looks).
+    let mut waited = 0;
+    while served.in_flight().await < (BURST + 1) as f64 {
+        waited += 1;
+        assert!(waited < 500, "the burst never reached the server");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    served.terminate();
+    served.wait_for_line("SIGTERM received").await;
+    let mut answers = Vec::new();
+    for (mut connection, rest) in connections {
+        answers.push(tokio::spawn(async move {
+            connection.write_all(&rest).await.unwrap();
+            let mut response = String::new();
+            connection.read_to_string(&mut response).await.unwrap();
+            response
+        }));
+    }
+
+    for answer in answers {
+        let response = answer.await.unwrap();
+        assert!(
+            response.starts_with("HTTP/1.1 201"),
+            "an accepted request was lost: {response:?}"
+        );
+    }
+    let status = tokio::time::timeout(Duration::from_secs(20), served.child.wait())
+        .await
+        .expect("the hub stops after draining")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let listed = classcode(&database)
+        .args(["tenant", "list", "--json"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let tenants: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(
+        tenants.as_array().unwrap().len(),
+        BURST,
+        "every acknowledged tenant is stored"
+    );
+}
+
+/// Runs `classcode` with `args` and returns (success, stdout, stderr).
+async fn run(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
+    let output = Command::new(BINARY)
+        .env_remove("RUST_LOG")
+        .envs(envs.iter().copied())
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn assert_one_error_line(stderr: &str, needles: &[&str]) {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, not: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    for needle in needles {
+        assert!(
+            lines[0].contains(needle),
+            "{needle:?} missing from: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_config_file_stops_the_start_with_one_line_naming_it() {
+    let database = TestDatabase::create().await.unwrap();
+    let config = database.dir.join("broken.toml");
+    std::fs::write(&config, "[server\nbind = ").unwrap();
+
+    let (ok, _, stderr) = run(&["serve", "--config", config.to_str().unwrap()], &[]).await;
+
+    assert!(!ok);
+    assert_one_error_line(&stderr, &["broken.toml", "TOML parse error"]);
+}
+
+#[tokio::test]
+async fn an_unknown_key_or_a_bad_value_is_named() {
+    let database = TestDatabase::create().await.unwrap();
+    let config = database.dir.join("hub.toml");
+    std::fs::write(&config, "[database]\nmax_conections = 3\n").unwrap();
+
+    let (unknown_ok, _, unknown) = run(
+        &["config", "check", "--config", config.to_str().unwrap()],
+        &[],
+    )
+    .await;
+    let (bad_ok, _, bad) = run(
+        &["config", "check"],
+        &[("CLASSCODE__SERVER__WORKERS", "many")],
+    )
+    .await;
+
+    assert!(!unknown_ok && !bad_ok);
+    assert_one_error_line(&unknown, &["database.max_conections", "hub.toml"]);
+    assert_one_error_line(&bad, &["server.workers", "CLASSCODE__SERVER__WORKERS"]);
+}
+
+#[tokio::test]
+async fn bad_database_urls_and_an_unreachable_postgresql_are_explained() {
+    let database = TestDatabase::create().await.unwrap();
+    let data_dir = database.dir.join("data");
+    let data_dir = data_dir.to_str().unwrap();
+
+    let (scheme_ok, _, scheme) = run(
+        &[
+            "serve",
+            "--data-dir",
+            data_dir,
+            "--database-url",
+            "mysql://x/y",
+        ],
+        &[],
+    )
+    .await;
+    let (unreachable_ok, _, unreachable) = run(
+        &[
+            "serve",
+            "--data-dir",
+            data_dir,
+            "--database-url",
+            "postgres://hub@127.0.0.1:1/hub",
+        ],
+        &[],
+    )
+    .await;
+
+    assert!(!scheme_ok && !unreachable_ok);
+    assert_one_error_line(&scheme, &["database.url", "postgres://"]);
+    let last = unreachable.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: cannot reach PostgreSQL at 127.0.0.1:1/hub")
+            && last.contains("refused"),
+        "{unreachable}"
+    );
+}
+
+#[tokio::test]
+async fn a_data_directory_that_cannot_be_written_is_refused() {
+    let (ok, _, stderr) = run(&["serve", "--data-dir", "/proc/classcode"], &[]).await;
+
+    assert!(!ok);
+    assert_one_error_line(&stderr, &["/proc/classcode", "--data-dir"]);
+}
+
+#[tokio::test]
+async fn config_check_prints_the_effective_settings_without_secrets() {
+    let database = TestDatabase::create().await.unwrap();
+    let data_dir = database.dir.join("data");
+
+    let (ok, stdout, _) = run(
+        &["config", "check", "--data-dir", data_dir.to_str().unwrap()],
+        &[
+            ("CLASSCODE__ADMIN__API_TOKEN", "very-secret-token"),
+            (
+                "CLASSCODE__DATABASE__URL",
+                "postgres://hub:db-password@db.internal:5432/hub",
+            ),
+            ("CLASSCODE__LOG__FORMAT", "json"),
+        ],
+    )
+    .await;
+
+    assert!(ok);
+    assert!(
+        !stdout.contains("very-secret-token") && !stdout.contains("db-password"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("db.internal:5432/hub"), "{stdout}");
+    assert!(stdout.contains("format = \"json\""), "{stdout}");
+}

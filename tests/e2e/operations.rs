@@ -1,0 +1,167 @@
+//! `/healthz`, `/readyz`, `/metrics`, request ids, JSON errors and graceful stop.
+
+use std::time::Duration;
+
+use classcode_test_support::{ADMIN_TOKEN, Backend, TestApp, spawn_app, spawn_app_with};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use uuid::Uuid;
+
+#[tokio::test]
+async fn healthz_answers_ok_with_the_version() {
+    let app = spawn_app().await;
+
+    let response = app.get("/healthz").await;
+
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn readyz_reports_the_database_ready_and_its_backend() {
+    let app = spawn_app().await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["checks"]["database"], "ok");
+    let expected_backend = match app.backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(body["checks"]["backend"], expected_backend);
+    assert_eq!(body["checks"]["pending_migrations"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn readyz_is_unavailable_while_migrations_are_pending() {
+    let app = spawn_app_with(|settings| settings.database.migrate_on_start = false).await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "not_ready");
+    let pending = body["checks"]["pending_migrations"].as_array().unwrap();
+    assert!(!pending.is_empty(), "{body}");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.get("/healthz").await;
+    }
+    app.get("/no/such/page").await;
+
+    let response = app.get("/metrics").await;
+
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"),
+        "Prometheus text format"
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 3"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"status="404""#), "{text}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket{"),
+        "{text}"
+    );
+    assert!(text.contains("db_pool_max_connections{"), "{text}");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_a_caller_id_is_kept() {
+    let app = spawn_app().await;
+
+    let minted = app.get("/healthz").await;
+    let caller_id = Uuid::now_v7().to_string();
+    let kept = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", &caller_id)
+        .send()
+        .await
+        .unwrap();
+
+    let minted_id = minted.headers()["x-request-id"].to_str().unwrap();
+    assert!(Uuid::parse_str(minted_id).is_ok(), "{minted_id}");
+    assert_eq!(kept.headers()["x-request-id"].to_str().unwrap(), caller_id);
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_json_404() {
+    let app = spawn_app().await;
+
+    let response = app.get("/nothing-here").await;
+
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+    assert!(body["message"].as_str().unwrap().contains("/nothing-here"));
+}
+
+#[tokio::test]
+async fn a_graceful_stop_lets_a_request_in_progress_complete() {
+    let app = spawn_app().await;
+    let body_start = br#"{"name": "lyon", "#;
+    let body_end = br#""display_name": "Lyon"}"#;
+    let head = format!(
+        "POST /api/admin/tenants HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body_start.len() + body_end.len()
+    );
+    let mut connection = TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    connection.write_all(head.as_bytes()).await.unwrap();
+    connection.write_all(body_start).await.unwrap();
+    // The request in progress plus the /metrics request that observes it.
+    wait_until_in_flight(&app, 2).await;
+
+    let handle = app.stop_handle();
+    let stopping = tokio::spawn(async move { handle.stop(true).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !stopping.is_finished(),
+        "the stop must wait for the request in progress"
+    );
+    connection.write_all(body_end).await.unwrap();
+    let mut response = String::new();
+    connection.read_to_string(&mut response).await.unwrap();
+
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert!(response.contains(r#""name":"lyon""#), "{response}");
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+async fn wait_until_in_flight(app: &TestApp, at_least: u32) {
+    for _ in 0..200 {
+        let text = app.get("/metrics").await.text().await.unwrap();
+        let in_flight = text
+            .lines()
+            .find_map(|line| line.strip_prefix("http_requests_in_flight "))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .unwrap_or(0.0);
+        if in_flight >= f64::from(at_least) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the slow request never reached the server");
+}
