@@ -7,16 +7,37 @@ use anyhow::Context;
 
 /// Crates that must stay pure: no I/O runtime, no web framework, no database, no HTTP client.
 const PURE_CRATES: &[&str] = &["classcode-xapi", "classcode-lti", "classcode-badges"];
-const IMPURE_DEPENDENCIES: &[&str] = &["tokio", "actix-web", "sea-orm", "sea-orm-migration", "sqlx", "reqwest"];
+const IMPURE_DEPENDENCIES: &[&str] = &[
+    "tokio",
+    "actix-web",
+    "sea-orm",
+    "sea-orm-migration",
+    "sqlx",
+    "reqwest",
+];
 
 /// Which crates may name a dependency directly (a dependency not listed here is free to use).
 const ALLOWED_USERS: &[(&str, &[&str])] = &[
     ("actix-web", &["classcode-server", "classcode-test-support"]),
     ("sea-orm", &["classcode-storage"]),
-    ("sea-orm-migration", &["classcode-storage", "classcode-migrations"]),
+    (
+        "sea-orm-migration",
+        &["classcode-storage", "classcode-migrations"],
+    ),
     ("sqlx", &["classcode-storage"]),
-    ("classcode-server", &["classcode", "classcode-test-support", "classcode-e2e"]),
-    ("classcode-storage", &["classcode-hub", "classcode-server", "classcode", "classcode-test-support"]),
+    (
+        "classcode-server",
+        &["classcode", "classcode-test-support", "classcode-e2e"],
+    ),
+    (
+        "classcode-storage",
+        &[
+            "classcode-hub",
+            "classcode-server",
+            "classcode",
+            "classcode-test-support",
+        ],
+    ),
     ("classcode-migrations", &["classcode-storage"]),
 ];
 
@@ -38,15 +59,25 @@ fn check_module_docs(root: &Path, dir: &Path, problems: &mut Vec<String>) -> any
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|name| name == "target" || name == "node_modules") {
+            if path
+                .file_name()
+                .is_some_and(|name| name == "target" || name == "node_modules")
+            {
                 continue;
             }
             check_module_docs(root, &path, problems)?;
         } else if path.extension().is_some_and(|ext| ext == "rs") {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
             if !text.starts_with("//!") {
-                let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-                problems.push(format!("{shown} must open with a `//!` line saying what the module is for"));
+                let shown = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                problems.push(format!(
+                    "{shown} must open with a `//!` line saying what the module is for"
+                ));
             }
         }
     }
@@ -90,7 +121,8 @@ fn check_dependencies(root: &Path, problems: &mut Vec<String>) -> anyhow::Result
 }
 
 fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
@@ -110,7 +142,11 @@ mod tests {
         std::fs::create_dir_all(dir.join("crates/hub/src")).unwrap();
         std::fs::create_dir_all(dir.join("migrations")).unwrap();
         std::fs::create_dir_all(dir.join("tests")).unwrap();
-        std::fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = [\"crates/hub\"]\n").unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/hub\"]\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.join("crates/hub/Cargo.toml"),
             "[package]\nname = \"classcode-hub\"\n[dependencies]\nactix-web = \"4\"\n",
