@@ -8,6 +8,7 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_tenants;
+mod m20261129_000002_create_lrs;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -15,6 +16,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_create_tenants::Migration)]
+        vec![
+            Box::new(m20261129_000001_create_tenants::Migration),
+            Box::new(m20261129_000002_create_lrs::Migration),
+        ]
     }
 }

@@ -6,12 +6,18 @@
 #![forbid(unsafe_code)]
 
 mod connect;
+mod documents;
 mod entities;
 mod error;
+mod lrs_credentials;
+mod statements;
 mod tenants;
 
 pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, Storage};
+pub use documents::{Document, DocumentKind, DocumentScope};
 pub use error::StorageError;
+pub use lrs_credentials::{LrsCredential, NewLrsCredential};
+pub use statements::{KeyFilter, NewAttachment, NewStatement, StatementFilter, StoredStatement};
 pub use tenants::{NewTenant, Tenant, TenantId};
 
 #[cfg(any(test, feature = "test-util"))]

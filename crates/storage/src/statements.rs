@@ -1,0 +1,465 @@
+//! Statements: an all-or-nothing batch insert (statements, query keys, voiding, activities, attachments in one
+//! transaction) and keyset-paged queries that use the key index rather than scanning.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::entities::{activities, attachments, statement_keys, statements};
+use crate::{Storage, StorageError, TenantId};
+
+/// Bind parameters per multi-row insert stay well under SQLite's and PostgreSQL's limits.
+const KEY_ROWS_PER_INSERT: usize = 1000;
+
+/// A statement to store; the hub has validated and prepared it.
+#[derive(Clone, Debug)]
+pub struct NewStatement {
+    pub statement_id: Uuid,
+    pub stored: DateTime<Utc>,
+    pub verb_id: String,
+    pub registration: Option<Uuid>,
+    pub voids: Option<Uuid>,
+    pub targets: Option<Uuid>,
+    pub has_attachments: bool,
+    pub payload: String,
+    /// `(kind code, value)` pairs.
+    pub keys: Vec<(String, String)>,
+    /// Activities and their definitions as JSON text (`None`: no definition sent).
+    pub activities: Vec<(String, Option<String>)>,
+}
+
+/// Attachment content received with a batch.
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    pub sha2: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// A stored statement as queries return it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredStatement {
+    pub seq: i64,
+    pub statement_id: Uuid,
+    pub stored: DateTime<Utc>,
+    pub voided: bool,
+    pub voids: Option<Uuid>,
+    pub has_attachments: bool,
+    pub payload: String,
+}
+
+/// One filter of a query: the statement must have a key of one of `kinds` equal to `value`.
+#[derive(Clone, Debug)]
+pub struct KeyFilter {
+    pub kinds: Vec<String>,
+    pub value: String,
+}
+
+/// A statement query, already checked.
+#[derive(Clone, Debug, Default)]
+pub struct StatementFilter {
+    pub keys: Vec<KeyFilter>,
+    /// Exclusive lower bound on `stored`.
+    pub since: Option<DateTime<Utc>>,
+    /// Inclusive upper bound on `stored`.
+    pub until: Option<DateTime<Utc>>,
+    pub ascending: bool,
+    /// Keyset cursor: only statements after this sequence number in the query's order.
+    pub after_seq: Option<i64>,
+    /// Only statements at or below this sequence number (so that pages of one query see one snapshot).
+    pub max_seq: Option<i64>,
+    pub limit: u64,
+}
+
+fn to_stored(model: statements::Model) -> StoredStatement {
+    StoredStatement {
+        seq: model.seq,
+        statement_id: model.statement_id,
+        stored: model.stored,
+        voided: model.voided,
+        voids: model.voids,
+        has_attachments: model.has_attachments,
+        payload: model.payload,
+    }
+}
+
+impl Storage {
+    /// Stored statements of a tenant with these ids, voided or not.
+    pub async fn find_statements_by_ids(
+        &self,
+        tenant_id: TenantId,
+        ids: &[Uuid],
+    ) -> Result<Vec<StoredStatement>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let models = statements::Entity::find()
+            .filter(statements::Column::TenantId.eq(tenant_id.0))
+            .filter(statements::Column::StatementId.is_in(ids.iter().copied()))
+            .all(self.db())
+            .await?;
+        Ok(models.into_iter().map(to_stored).collect())
+    }
+
+    /// Stores a batch in one transaction: when this returns `Ok`, every statement is committed, or none is.
+    pub async fn insert_statements(
+        &self,
+        tenant_id: TenantId,
+        batch: Vec<NewStatement>,
+        new_attachments: Vec<NewAttachment>,
+        merge_definition: fn(&str, &str) -> String,
+    ) -> Result<(), StorageError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db().begin().await?;
+        let rows: Vec<statements::ActiveModel> = batch
+            .iter()
+            .map(|statement| statements::ActiveModel {
+                seq: sea_orm::ActiveValue::NotSet,
+                tenant_id: Set(tenant_id.0),
+                statement_id: Set(statement.statement_id),
+                stored: Set(statement.stored),
+                verb_id: Set(statement.verb_id.clone()),
+                registration: Set(statement.registration),
+                voided: Set(false),
+                voids: Set(statement.voids),
+                targets: Set(statement.targets),
+                has_attachments: Set(statement.has_attachments),
+                payload: Set(statement.payload.clone()),
+            })
+            .collect();
+        let mut insert = statements::Entity::insert_many(rows).into_query();
+        insert.returning(
+            Query::returning().columns([statements::Column::Seq, statements::Column::StatementId]),
+        );
+        let returned = txn.query_all(&insert).await?;
+        let mut seq_of: HashMap<Uuid, i64> = HashMap::with_capacity(returned.len());
+        for row in returned {
+            let seq: i64 = row.try_get("", "seq")?;
+            let statement_id: Uuid = row.try_get("", "statement_id")?;
+            seq_of.insert(statement_id, seq);
+        }
+
+        // Statements that target another one (not voiding) match queries through their target (Data §2.4.4.3):
+        // they inherit the target's keys, and so, transitively, the keys of what the target targets.
+        let targets: Vec<Uuid> = batch
+            .iter()
+            .filter_map(|statement| statement.targets)
+            .collect();
+        let inherited = self.keys_of_statements(&txn, tenant_id, &targets).await?;
+
+        let mut key_rows = Vec::new();
+        for statement in &batch {
+            let Some(&seq) = seq_of.get(&statement.statement_id) else {
+                continue;
+            };
+            let mut keys = statement.keys.clone();
+            if let Some(target) = statement.targets
+                && let Some(target_keys) = inherited.get(&target)
+            {
+                keys.extend(target_keys.iter().cloned());
+            }
+            keys.sort();
+            keys.dedup();
+            for (kind, value) in keys {
+                key_rows.push(statement_keys::ActiveModel {
+                    tenant_id: Set(tenant_id.0),
+                    kind: Set(kind),
+                    value: Set(value),
+                    seq: Set(seq),
+                });
+            }
+        }
+        for chunk in chunked(key_rows, KEY_ROWS_PER_INSERT) {
+            statement_keys::Entity::insert_many(chunk)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+
+        // Voiding: targets become voided, unless they are voiding statements themselves.
+        let voided_targets: Vec<Uuid> = batch
+            .iter()
+            .filter_map(|statement| statement.voids)
+            .collect();
+        if !voided_targets.is_empty() {
+            statements::Entity::update_many()
+                .col_expr(statements::Column::Voided, Expr::value(true))
+                .filter(statements::Column::TenantId.eq(tenant_id.0))
+                .filter(statements::Column::StatementId.is_in(voided_targets))
+                .filter(statements::Column::Voids.is_null())
+                .exec(&txn)
+                .await?;
+        }
+        // A statement may arrive after the statement that voids it.
+        let batch_ids: Vec<Uuid> = batch
+            .iter()
+            .filter(|s| s.voids.is_none())
+            .map(|s| s.statement_id)
+            .collect();
+        let already_voided: Vec<Uuid> = statements::Entity::find()
+            .select_only()
+            .column(statements::Column::Voids)
+            .filter(statements::Column::TenantId.eq(tenant_id.0))
+            .filter(statements::Column::Voids.is_in(batch_ids))
+            .into_tuple::<Option<Uuid>>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        if !already_voided.is_empty() {
+            statements::Entity::update_many()
+                .col_expr(statements::Column::Voided, Expr::value(true))
+                .filter(statements::Column::TenantId.eq(tenant_id.0))
+                .filter(statements::Column::StatementId.is_in(already_voided))
+                .filter(statements::Column::Voids.is_null())
+                .exec(&txn)
+                .await?;
+        }
+
+        self.upsert_activities(&txn, tenant_id, &batch, merge_definition)
+            .await?;
+
+        for attachment in new_attachments {
+            attachments::Entity::insert(attachments::ActiveModel {
+                tenant_id: Set(tenant_id.0),
+                sha2: Set(attachment.sha2),
+                content_type: Set(attachment.content_type),
+                content: Set(attachment.content),
+            })
+            .on_conflict_do_nothing()
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Records every activity of the batch: new ones are inserted, and definitions are merged into the ones held
+    /// (`merge_definition(current, incoming)` returns the merged JSON text).
+    async fn upsert_activities<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tenant_id: TenantId,
+        batch: &[NewStatement],
+        merge_definition: fn(&str, &str) -> String,
+    ) -> Result<(), StorageError> {
+        let mut incoming: Vec<(String, Option<String>)> = Vec::new();
+        for statement in batch {
+            incoming.extend(statement.activities.iter().cloned());
+        }
+        if incoming.is_empty() {
+            return Ok(());
+        }
+        let mut ids: Vec<String> = incoming.iter().map(|(id, _)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let mut held: HashMap<String, String> = HashMap::new();
+        for chunk in ids.chunks(KEY_ROWS_PER_INSERT / 2) {
+            let rows: Vec<(String, String)> = activities::Entity::find()
+                .select_only()
+                .column(activities::Column::ActivityId)
+                .column(activities::Column::Definition)
+                .filter(activities::Column::TenantId.eq(tenant_id.0))
+                .filter(activities::Column::ActivityId.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            held.extend(rows);
+        }
+        let mut changed: HashMap<String, String> = HashMap::new();
+        for (activity_id, definition) in incoming {
+            let current = changed
+                .get(&activity_id)
+                .or_else(|| held.get(&activity_id))
+                .cloned();
+            let next = match (current, definition) {
+                (Some(current), Some(definition)) => merge_definition(&current, &definition),
+                (None, Some(definition)) => definition,
+                (None, None) => "{}".to_owned(),
+                (Some(_), None) => continue,
+            };
+            changed.insert(activity_id, next);
+        }
+        let now = batch.first().map(|s| s.stored).unwrap_or_else(Utc::now);
+        let rows: Vec<activities::ActiveModel> = changed
+            .into_iter()
+            .map(|(activity_id, definition)| activities::ActiveModel {
+                tenant_id: Set(tenant_id.0),
+                activity_id: Set(activity_id),
+                definition: Set(definition),
+                updated_at: Set(now),
+            })
+            .collect();
+        for chunk in chunked(rows, KEY_ROWS_PER_INSERT / 4) {
+            activities::Entity::insert_many(chunk)
+                .on_conflict(
+                    OnConflict::columns([
+                        activities::Column::TenantId,
+                        activities::Column::ActivityId,
+                    ])
+                    .update_columns([
+                        activities::Column::Definition,
+                        activities::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn keys_of_statements<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tenant_id: TenantId,
+        statement_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<(String, String)>>, StorageError> {
+        if statement_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let targets: Vec<(i64, Uuid)> = statements::Entity::find()
+            .select_only()
+            .column(statements::Column::Seq)
+            .column(statements::Column::StatementId)
+            .filter(statements::Column::TenantId.eq(tenant_id.0))
+            .filter(statements::Column::StatementId.is_in(statement_ids.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let id_of: HashMap<i64, Uuid> = targets.iter().copied().collect();
+        let keys: Vec<(i64, String, String)> = statement_keys::Entity::find()
+            .select_only()
+            .column(statement_keys::Column::Seq)
+            .column(statement_keys::Column::Kind)
+            .column(statement_keys::Column::Value)
+            .filter(statement_keys::Column::Seq.is_in(id_of.keys().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut by_statement: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
+        for (seq, kind, value) in keys {
+            if let Some(id) = id_of.get(&seq) {
+                by_statement.entry(*id).or_default().push((kind, value));
+            }
+        }
+        Ok(by_statement)
+    }
+
+    /// Statements matching `filter`, voided ones excluded, in sequence order, at most `filter.limit`.
+    pub async fn find_statements(
+        &self,
+        tenant_id: TenantId,
+        filter: &StatementFilter,
+    ) -> Result<Vec<StoredStatement>, StorageError> {
+        let mut query = statements::Entity::find()
+            .filter(statements::Column::TenantId.eq(tenant_id.0))
+            .filter(statements::Column::Voided.eq(false));
+        for key in &filter.keys {
+            let matching = Query::select()
+                .column(statement_keys::Column::Seq)
+                .from(statement_keys::Entity)
+                .and_where(statement_keys::Column::TenantId.eq(tenant_id.0))
+                .and_where(statement_keys::Column::Kind.is_in(key.kinds.iter().cloned()))
+                .and_where(statement_keys::Column::Value.eq(key.value.clone()))
+                .to_owned();
+            query = query.filter(statements::Column::Seq.in_subquery(matching));
+        }
+        if let Some(since) = filter.since {
+            query = query.filter(statements::Column::Stored.gt(since));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(statements::Column::Stored.lte(until));
+        }
+        if let Some(max_seq) = filter.max_seq {
+            query = query.filter(statements::Column::Seq.lte(max_seq));
+        }
+        if let Some(after) = filter.after_seq {
+            query = if filter.ascending {
+                query.filter(statements::Column::Seq.gt(after))
+            } else {
+                query.filter(statements::Column::Seq.lt(after))
+            };
+        }
+        query = if filter.ascending {
+            query.order_by_asc(statements::Column::Seq)
+        } else {
+            query.order_by_desc(statements::Column::Seq)
+        };
+        let models = query.limit(filter.limit).all(self.db()).await?;
+        Ok(models.into_iter().map(to_stored).collect())
+    }
+
+    /// The highest sequence number of a tenant's statements (0 when there is none).
+    pub async fn find_max_statement_seq(&self, tenant_id: TenantId) -> Result<i64, StorageError> {
+        let max: Option<Option<i64>> = statements::Entity::find()
+            .select_only()
+            .column_as(statements::Column::Seq.max(), "max_seq")
+            .filter(statements::Column::TenantId.eq(tenant_id.0))
+            .into_tuple()
+            .one(self.db())
+            .await?;
+        Ok(max.flatten().unwrap_or(0))
+    }
+
+    /// Attachment contents of a tenant by SHA-2.
+    pub async fn find_attachments(
+        &self,
+        tenant_id: TenantId,
+        hashes: &[String],
+    ) -> Result<Vec<NewAttachment>, StorageError> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let models = attachments::Entity::find()
+            .filter(attachments::Column::TenantId.eq(tenant_id.0))
+            .filter(attachments::Column::Sha2.is_in(hashes.iter().cloned()))
+            .all(self.db())
+            .await?;
+        Ok(models
+            .into_iter()
+            .map(|model| NewAttachment {
+                sha2: model.sha2,
+                content_type: model.content_type,
+                content: model.content,
+            })
+            .collect())
+    }
+
+    /// The definition held for an activity, as JSON text.
+    pub async fn find_activity_definition(
+        &self,
+        tenant_id: TenantId,
+        activity_id: &str,
+    ) -> Result<Option<String>, StorageError> {
+        let model = activities::Entity::find()
+            .filter(activities::Column::TenantId.eq(tenant_id.0))
+            .filter(activities::Column::ActivityId.eq(activity_id))
+            .one(self.db())
+            .await?;
+        Ok(model.map(|model| model.definition))
+    }
+}
+
+fn chunked<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
+    let mut chunks = Vec::new();
+    let mut current = Vec::with_capacity(size.min(items.len()));
+    for item in items {
+        current.push(item);
+        if current.len() == size {
+            chunks.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
