@@ -3,25 +3,56 @@
 #![forbid(unsafe_code)]
 
 mod health;
+pub mod lrs;
 mod tenants;
+
+use std::sync::Arc;
 
 use classcode_storage::Storage;
 
 pub use health::Readiness;
 pub use tenants::{CreateTenantError, TenantName};
 
+/// What the use cases need to know about the deployment.
+#[derive(Clone, Debug)]
+pub struct HubSettings {
+    /// The URL the outside world uses to reach the hub, without a trailing slash.
+    pub public_url: String,
+    /// Largest page of statements a query returns.
+    pub max_statements_per_page: u32,
+}
+
+impl Default for HubSettings {
+    fn default() -> Self {
+        HubSettings {
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            max_statements_per_page: 500,
+        }
+    }
+}
+
 /// The hub's use cases over one storage handle. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Hub {
     storage: Storage,
+    settings: Arc<HubSettings>,
+    credential_cache: Arc<lrs::CredentialCache>,
 }
 
 impl Hub {
-    pub fn new(storage: Storage) -> Hub {
-        Hub { storage }
+    pub fn new(storage: Storage, settings: HubSettings) -> Hub {
+        Hub {
+            storage,
+            settings: Arc::new(settings),
+            credential_cache: Arc::new(lrs::CredentialCache::default()),
+        }
     }
 
     pub fn storage(&self) -> &Storage {
         &self.storage
+    }
+
+    pub fn settings(&self) -> &HubSettings {
+        &self.settings
     }
 }
