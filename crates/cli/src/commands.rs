@@ -1,12 +1,14 @@
 //! What each command does; the server and the hub do the work.
 
 use anyhow::Context;
-use classcode_hub::Hub;
+use classcode_hub::{Hub, HubSettings};
 use classcode_server::settings::LogSettings;
 use classcode_server::{Application, Settings, telemetry};
 use classcode_storage::Storage;
 
-use crate::{Cli, Command, ConfigAction, MigrateAction, TenantAction};
+use crate::{
+    Cli, Command, ConfigAction, CredentialsAction, LrsAction, MigrateAction, TenantAction,
+};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut overrides = cli.settings.overrides();
@@ -27,6 +29,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { action } => migrate(settings, action.unwrap_or(MigrateAction::Up)).await,
         Command::Tenant { action } => tenant(settings, action).await,
+        Command::Lrs {
+            action: LrsAction::Credentials { action },
+        } => credentials(settings, action).await,
     }
 }
 
@@ -103,9 +108,80 @@ async fn migrate(settings: Settings, action: MigrateAction) -> anyhow::Result<()
     Ok(())
 }
 
+fn hub_for(settings: &Settings, storage: &Storage) -> Hub {
+    Hub::new(
+        storage.clone(),
+        HubSettings {
+            public_url: settings.effective_public_url(),
+            ..HubSettings::default()
+        },
+    )
+}
+
+async fn credentials(settings: Settings, action: CredentialsAction) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage);
+    match action {
+        CredentialsAction::Create {
+            tenant,
+            scopes,
+            name,
+            json,
+        } => {
+            let created = hub.create_lrs_credential(&tenant, &name, &scopes).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&created)?);
+            } else {
+                println!("key:    {}", created.credential.key);
+                println!("secret: {}", created.secret);
+                println!("scopes: {}", created.credential.scopes.join(", "));
+                println!(
+                    "endpoint: {}{}/  (HTTP Basic: key as user name, secret as password)",
+                    settings.effective_public_url(),
+                    settings.lrs.path
+                );
+                eprintln!(
+                    "The secret is shown only now: store it where your xAPI client can read it."
+                );
+            }
+        }
+        CredentialsAction::List { tenant, json } => {
+            let list = hub.list_lrs_credentials(tenant.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!(
+                    "no credential yet: create one with `classcode lrs credentials create --tenant NAME`"
+                );
+            } else {
+                for credential in list {
+                    let state = if credential.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    println!(
+                        "{:26} {:8} {:40} {}",
+                        credential.key,
+                        state,
+                        credential.scopes.join(","),
+                        credential.name
+                    );
+                }
+            }
+        }
+        CredentialsAction::Revoke { key } => {
+            hub.revoke_lrs_credential(&key).await?;
+            println!("revoked {key}");
+        }
+    }
+    storage.close().await;
+    Ok(())
+}
+
 async fn tenant(settings: Settings, action: TenantAction) -> anyhow::Result<()> {
     let storage = open_current_storage(&settings).await?;
-    let hub = Hub::new(storage.clone());
+    let hub = hub_for(&settings, &storage);
     match action {
         TenantAction::Create {
             name,

@@ -63,6 +63,47 @@ enum Command {
         #[command(subcommand)]
         action: TenantAction,
     },
+    /// The embedded xAPI Learning Record Store.
+    Lrs {
+        #[command(subcommand)]
+        action: LrsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum LrsAction {
+    /// HTTP Basic credentials for xAPI clients, each bound to one tenant.
+    Credentials {
+        #[command(subcommand)]
+        action: CredentialsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CredentialsAction {
+    /// Create a credential; its secret is printed once and never stored.
+    Create {
+        /// The tenant whose store the credential reads and writes.
+        #[arg(long)]
+        tenant: String,
+        /// Comma-separated: statements/write, statements/read, statements/read/mine, all/read, all, state, define, profile.
+        #[arg(long, value_delimiter = ',', default_value = "all")]
+        scopes: Vec<String>,
+        /// A label, e.g. the name of the authoring tool or research team.
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List credentials (without secrets).
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a credential by its key.
+    Revoke { key: String },
 }
 
 #[derive(Subcommand)]

@@ -21,6 +21,13 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// Input that breaks rules, each named by its field path (xAPI statements, for instance).
+    #[error("{0}")]
+    Validation(classcode_xapi::Violations),
+    #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
     ServiceUnavailable(String),
@@ -32,6 +39,8 @@ pub enum ApiError {
 struct ErrorBody<'a> {
     error: &'a str,
     message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    violations: Option<&'a classcode_xapi::Violations>,
 }
 
 impl ApiError {
@@ -49,6 +58,9 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::PreconditionFailed(_) => "precondition_failed",
+            ApiError::Validation(_) => "invalid",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::ServiceUnavailable(_) => "service_unavailable",
             ApiError::Unexpected(_) => "internal_error",
@@ -64,6 +76,9 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -78,9 +93,14 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
+        let violations = match self {
+            ApiError::Validation(violations) => Some(violations),
+            _ => None,
+        };
         let mut response = HttpResponse::build(self.status_code()).json(ErrorBody {
             error: self.code(),
             message,
+            violations,
         });
         if matches!(self, ApiError::Unauthorized(_)) {
             response

@@ -26,6 +26,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub log: LogSettings,
     pub admin: AdminSettings,
+    pub lrs: LrsSettings,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,6 +78,28 @@ pub enum LogFormat {
     Json,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LrsSettings {
+    /// Where the xAPI resources live, e.g. `/xapi/statements`.
+    pub path: String,
+    /// The version named in the answer to a request that sends no `X-Experience-API-Version` (which is refused):
+    /// "2.0.0" or "1.0.3".
+    pub default_version: String,
+    /// Largest page of statements; `more` links lead to the rest.
+    pub max_statements_per_page: u32,
+}
+
+impl Default for LrsSettings {
+    fn default() -> Self {
+        LrsSettings {
+            path: "/xapi".to_owned(),
+            default_version: "2.0.0".to_owned(),
+            max_statements_per_page: 500,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdminSettings {
@@ -92,6 +115,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             log: LogSettings::default(),
             admin: AdminSettings::default(),
+            lrs: LrsSettings::default(),
         }
     }
 }
@@ -210,6 +234,24 @@ impl Settings {
         }
         if self.data_dir.as_os_str().is_empty() {
             return Err(SettingsError("data_dir must not be empty".to_owned()));
+        }
+        if !self.lrs.path.starts_with('/')
+            || self.lrs.path.ends_with('/')
+            || self.lrs.path.len() < 2
+        {
+            return Err(SettingsError(
+                "lrs.path must start with / and not end with /, e.g. /xapi".to_owned(),
+            ));
+        }
+        if classcode_xapi::XapiVersion::parse(&self.lrs.default_version).is_err() {
+            return Err(SettingsError(
+                "lrs.default_version must be 2.0.0 or 1.0.3".to_owned(),
+            ));
+        }
+        if self.lrs.max_statements_per_page == 0 {
+            return Err(SettingsError(
+                "lrs.max_statements_per_page must be at least 1".to_owned(),
+            ));
         }
         if self.server.max_body_bytes < 1024 {
             return Err(SettingsError(

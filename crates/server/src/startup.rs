@@ -8,7 +8,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use classcode_hub::Hub;
+use classcode_hub::{Hub, HubSettings};
 use classcode_storage::Storage;
 
 use crate::error::ApiError;
@@ -16,7 +16,9 @@ use crate::metrics::Metrics;
 use crate::middleware::observe;
 use crate::routes;
 use crate::routes::admin::AdminAuth;
+use crate::routes::xapi::LrsConfig;
 use crate::settings::Settings;
+use classcode_xapi::XapiVersion;
 
 /// A built application: the database is open and migrated and the listener is bound, so it accepts connections.
 pub struct Application {
@@ -47,7 +49,14 @@ impl Application {
             )
         })?;
         let address = listener.local_addr().context("reading the bound address")?;
-        let server = build_server(listener, &settings, Hub::new(storage.clone()))?;
+        let hub = Hub::new(
+            storage.clone(),
+            HubSettings {
+                public_url: settings.effective_public_url(),
+                max_statements_per_page: settings.lrs.max_statements_per_page,
+            },
+        );
+        let server = build_server(listener, &settings, hub)?;
         tracing::info!(
             address = %address,
             backend = storage.backend().as_str(),
@@ -87,17 +96,26 @@ fn build_server(listener: TcpListener, settings: &Settings, hub: Hub) -> anyhow:
         token: settings.admin.api_token.clone(),
     });
     let max_body_bytes = settings.server.max_body_bytes;
+    let lrs_config = web::Data::new(LrsConfig {
+        path: settings.lrs.path.clone(),
+        default_version: XapiVersion::parse(&settings.lrs.default_version)
+            .unwrap_or(XapiVersion::V2_0),
+        max_body_bytes,
+    });
+    let lrs_path = settings.lrs.path.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(hub.clone())
             .app_data(metrics.clone())
             .app_data(admin_auth.clone())
+            .app_data(lrs_config.clone())
             .app_data(json_config(max_body_bytes))
             .app_data(web::PayloadConfig::new(max_body_bytes))
             .wrap(from_fn(observe))
             .configure(routes::health::configure)
             .configure(routes::metrics::configure)
             .configure(routes::admin::configure)
+            .configure(|cfg| routes::xapi::configure(cfg, &lrs_path))
             .default_service(web::to(not_found))
     })
     .shutdown_timeout(settings.server.shutdown_timeout_secs)

@@ -108,9 +108,10 @@ fn ids_actor(actor: &mut Value) {
     *map = kept;
 }
 
+/// In the `ids` format an Activity is only `{"id": …}`.
 fn ids_activity(activity: &mut Value) {
     if let Some(map) = activity.as_object_mut() {
-        map.retain(|key, _| key == "id" || key == "objectType");
+        map.retain(|key, _| key == "id");
     }
 }
 

@@ -7,11 +7,14 @@
 
 pub mod agent;
 pub mod compare;
+pub mod definition;
 pub mod document;
 pub mod duration;
 pub mod format;
+pub mod multipart;
 pub mod prepare;
 pub mod query;
+pub mod signature;
 pub mod timestamp;
 pub mod validate;
 pub mod version;

@@ -69,8 +69,8 @@ pub struct PreparedStatement {
     pub registration: Option<Uuid>,
     /// The statement this one voids, when its verb is `voided`.
     pub voids: Option<Uuid>,
-    /// The statement this one targets through a StatementRef object (other than voiding); queries match it through
-    /// its target (Data §2.4.4.3).
+    /// The statement this one targets through a StatementRef object (voiding or not); queries match it through
+    /// its target, even a voided one (Communication §2.1.3, "Filter Conditions for StatementRefs").
     pub targets: Option<Uuid>,
     /// Every searchable key, without duplicates.
     pub keys: Vec<IndexKey>,
@@ -109,13 +109,13 @@ pub fn prepare_statement(mut statement: Value, context: &StoreContext<'_>) -> Pr
         .and_then(Value::as_str)
         .and_then(parse_timestamp)
     {
-        Some(instant) if context.version.is_2_0() => {
+        // Timestamps are returned in UTC with milliseconds (2.0 normalises them; 1.0.3 clients compare instants).
+        Some(instant) => {
             map.insert(
                 "timestamp".to_owned(),
                 Value::String(to_utc_string(&instant)),
             );
         }
-        Some(_) => {}
         None => {
             map.insert("timestamp".to_owned(), Value::String(stored_text.clone()));
         }
@@ -133,11 +133,10 @@ pub fn prepare_statement(mut statement: Value, context: &StoreContext<'_>) -> Pr
         && object.get("objectType").and_then(Value::as_str) == Some("SubStatement")
     {
         normalise_context_activities(object.get_mut("context"));
-        if context.version.is_2_0()
-            && let Some(instant) = object
-                .get("timestamp")
-                .and_then(Value::as_str)
-                .and_then(parse_timestamp)
+        if let Some(instant) = object
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(parse_timestamp)
         {
             object.insert(
                 "timestamp".to_owned(),
@@ -160,10 +159,10 @@ pub fn prepare_statement(mut statement: Value, context: &StoreContext<'_>) -> Pr
         .and_then(|object| object.get("id"))
         .and_then(Value::as_str)
         .and_then(|text| Uuid::parse_str(text).ok());
-    let (voids, targets) = if verb_id == VOIDED_VERB {
-        (object_ref, None)
+    let voids = if verb_id == VOIDED_VERB {
+        object_ref
     } else {
-        (None, object_ref)
+        None
     };
     let registration = map
         .get("context")
@@ -193,7 +192,7 @@ pub fn prepare_statement(mut statement: Value, context: &StoreContext<'_>) -> Pr
         verb_id,
         registration,
         voids,
-        targets,
+        targets: object_ref,
         keys,
         activities: extractor.activities,
         agents: extractor.agents,
@@ -414,7 +413,7 @@ mod tests {
             json!([{"id": "http://example.org/parent"}])
         );
         assert_eq!(
-            prepared.statement["timestamp"], "2026-11-29T09:00:00Z",
+            prepared.statement["timestamp"], "2026-11-29T09:00:00.000Z",
             "2.0 stores timestamps in UTC"
         );
     }
@@ -433,7 +432,8 @@ mod tests {
             voiding.voids.map(|id| id.to_string()).as_deref(),
             Some(target)
         );
-        assert_eq!(voiding.targets, None);
+        assert_eq!(voiding.targets, voiding.voids);
+        assert_eq!(referencing.voids, None);
         assert_eq!(
             referencing.targets.map(|id| id.to_string()).as_deref(),
             Some(target)

@@ -79,11 +79,11 @@ fn digits(text: &str) -> Option<u32> {
     text.parse().ok()
 }
 
-/// The same instant in UTC with `Z`, keeping sub-second digits (xAPI 2.0 normalises stored timestamps to UTC).
+/// The same instant in UTC with `Z` and milliseconds, as the LRS returns every timestamp.
 pub fn to_utc_string(instant: &DateTime<FixedOffset>) -> String {
     instant
         .with_timezone(&Utc)
-        .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// How the LRS writes `stored`: UTC, millisecond precision.

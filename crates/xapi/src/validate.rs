@@ -26,14 +26,8 @@ const INTERACTION_TYPES: [&str; 10] = [
     "other",
 ];
 
-/// Which interaction types may carry each list of interaction components (Data §2.4.4.1.1).
-const COMPONENT_LISTS: [(&str, &[&str]); 5] = [
-    ("choices", &["choice", "sequencing"]),
-    ("scale", &["likert"]),
-    ("source", &["matching"]),
-    ("target", &["matching"]),
-    ("steps", &["performance"]),
-];
+/// The lists of interaction components of an activity definition (Data §2.4.4.1.1).
+const COMPONENT_LISTS: [&str; 5] = ["choices", "scale", "source", "target", "steps"];
 
 /// Checks a statement sent to the LRS; every violation is reported.
 pub fn validate_statement(statement: &Value, version: XapiVersion) -> Result<(), Violations> {
@@ -95,8 +89,9 @@ fn is_uuid(text: &str) -> bool {
         })
 }
 
+/// RFC 5646 well-formedness (the grammar, not the registry: `tlh` and `ase` are fine, `en-something-AU` is not).
 fn is_language_tag(text: &str) -> bool {
-    language_tags::LanguageTag::parse(text).is_ok_and(|tag| tag.is_valid())
+    language_tags::LanguageTag::parse(text).is_ok()
 }
 
 impl Validator {
@@ -273,7 +268,7 @@ impl Validator {
             self.timestamp(stored, &join(path, "stored"));
         }
         if let Some(authority) = map.get("authority") {
-            self.actor(authority, &join(path, "authority"));
+            self.authority(authority, &join(path, "authority"));
         }
         if let Some(version) = map.get("version") {
             self.statement_version(version, &join(path, "version"));
@@ -309,7 +304,27 @@ impl Validator {
         }
     }
 
-    /// An Agent or a Group (actor, authority, instructor).
+    /// An authority is an Agent, or an anonymous Group of exactly two Agents (an OAuth consumer and a user).
+    fn authority(&mut self, value: &Value, path: &str) {
+        self.actor(value, path);
+        if let Some(map) = value.as_object()
+            && map.get("objectType").and_then(Value::as_str) == Some("Group")
+        {
+            let identified = IFI_PROPERTIES.iter().any(|name| map.contains_key(*name));
+            let members = map
+                .get("member")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if identified || members != 2 {
+                self.push(
+                    path,
+                    "an authority Group must be anonymous with exactly two members",
+                );
+            }
+        }
+    }
+
+    /// An Agent or a Group (actor, instructor).
     fn actor(&mut self, value: &Value, path: &str) {
         let Some(map) = self.object(value, path) else {
             return;
@@ -678,20 +693,15 @@ impl Validator {
                 _ => self.push(&pattern_path, "must be an array of strings"),
             }
         }
-        for (list, allowed_types) in COMPONENT_LISTS {
+        for list in COMPONENT_LISTS {
             let Some(components) = map.get(list) else {
                 continue;
             };
             let list_path = join(path, list);
-            match interaction_type {
-                Some(kind) if allowed_types.contains(&kind) => {}
-                _ => self.push(
-                    &list_path,
-                    format!(
-                        "is only allowed with interactionType {}",
-                        allowed_types.join(" or ")
-                    ),
-                ),
+            // The spec pairs lists with interaction types (choices with choice or sequencing, …) without a MUST;
+            // an interaction type is required, the pairing is not enforced.
+            if interaction_type.is_none() {
+                self.push(&list_path, "needs an interactionType");
             }
             self.interaction_components(components, &list_path);
         }

@@ -110,8 +110,21 @@ fn each_broken_property_is_named_by_its_path() {
         "statement.object.definition.interactionType",
     );
     check(
-        |s| s["object"]["definition"]["scale"] = json!([{"id": "1"}]),
-        "statement.object.definition.scale",
+        |s| {
+            s["object"]["definition"]
+                .as_object_mut()
+                .unwrap()
+                .remove("interactionType");
+        },
+        "statement.object.definition.choices",
+    );
+    check(
+        |s| s["authority"] = json!({"objectType": "Group", "member": [{"mbox": "mailto:a@x.org"}]}),
+        "statement.authority",
+    );
+    check(
+        |s| s["verb"]["display"] = json!({"en-something-AU": "x"}),
+        "statement.verb.display.en-something-AU",
     );
     check(
         |s| s["object"]["definition"]["choices"] = json!([{"id": "a"}, {"id": "a"}]),
