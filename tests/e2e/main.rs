@@ -7,4 +7,7 @@
 )]
 
 mod admin_api;
+mod lrs_access;
+mod lrs_documents;
+mod lrs_statements;
 mod operations;

@@ -136,6 +136,40 @@ impl TestApp {
         response.json().await.expect("tenant JSON")
     }
 
+    /// Creates a tenant and an LRS credential with these scopes on it.
+    pub async fn lrs_client(&self, tenant: &str, scopes: &[&str]) -> LrsClient {
+        if !self.tenant_exists(tenant).await {
+            self.create_tenant(tenant).await;
+        }
+        let response = self
+            .admin_post(
+                &format!("/api/admin/tenants/{tenant}/lrs-credentials"),
+                &serde_json::json!({ "name": "e2e", "scopes": scopes }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "creating an LRS credential");
+        let created: Value = response.json().await.expect("credential JSON");
+        LrsClient {
+            base: self.url("/xapi"),
+            client: self.client.clone(),
+            key: created["key"].as_str().expect("key").to_owned(),
+            secret: created["secret"].as_str().expect("secret").to_owned(),
+            version: "2.0.0".to_owned(),
+        }
+    }
+
+    async fn tenant_exists(&self, tenant: &str) -> bool {
+        let listed: Value = self
+            .admin_get("/api/admin/tenants")
+            .await
+            .json()
+            .await
+            .expect("tenants JSON");
+        listed
+            .as_array()
+            .is_some_and(|tenants| tenants.iter().any(|t| t["name"] == tenant))
+    }
+
     /// A handle to stop the server, e.g. from another task.
     pub fn stop_handle(&self) -> ServerHandle {
         self.handle.clone()
@@ -144,6 +178,67 @@ impl TestApp {
     /// Stops the server gracefully and waits until it has stopped.
     pub async fn stop(&self) {
         self.handle.stop(true).await;
+    }
+}
+
+/// An xAPI client of the embedded LRS with its credentials and version.
+#[derive(Clone)]
+pub struct LrsClient {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub key: String,
+    pub secret: String,
+    pub version: String,
+}
+
+impl LrsClient {
+    /// The same credentials speaking another xAPI version.
+    pub fn with_version(&self, version: &str) -> LrsClient {
+        LrsClient {
+            version: version.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// A request to `path` (relative to `/xapi`) with credentials and version header.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{}", self.base, path))
+            .basic_auth(&self.key, Some(&self.secret))
+            .header("X-Experience-API-Version", &self.version)
+    }
+
+    pub async fn post_statements(&self, body: &Value) -> reqwest::Response {
+        self.request(reqwest::Method::POST, "/statements")
+            .json(body)
+            .send()
+            .await
+            .expect("POST statements is sent")
+    }
+
+    /// Stores statements and returns their ids, failing the test on any other answer than 200.
+    pub async fn store(&self, body: &Value) -> Vec<String> {
+        let response = self.post_statements(body).await;
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        assert_eq!(status, 200, "storing statements: {text}");
+        serde_json::from_str(&text).expect("ids JSON")
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path_and_query)
+            .send()
+            .await
+            .expect("GET is sent")
+    }
+
+    /// GETs JSON, failing the test on any other answer than 200.
+    pub async fn get_json(&self, path_and_query: &str) -> Value {
+        let response = self.get(path_and_query).await;
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        assert_eq!(status, 200, "GET {path_and_query}: {text}");
+        serde_json::from_str(&text).expect("JSON body")
     }
 }
 

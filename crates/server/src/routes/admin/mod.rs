@@ -1,6 +1,7 @@
 //! The admin HTTP API under `/api/admin`, guarded by the `admin.api_token` bearer token.
 
 mod auth;
+mod lrs_credentials;
 mod tenants;
 
 use actix_web::web;
@@ -8,5 +9,9 @@ use actix_web::web;
 pub use auth::{AdminAuth, AdminCaller};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/admin").configure(tenants::configure));
+    cfg.service(
+        web::scope("/api/admin")
+            .configure(tenants::configure)
+            .configure(lrs_credentials::configure),
+    );
 }
