@@ -1,6 +1,7 @@
 //! The Learning Record Store: credentials, statements with their query keys, attachments, activities and
 //! documents (State, Activity Profile, Agent Profile). Every row carries its tenant.
 
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -74,8 +75,8 @@ impl MigrationTrait for Migration {
                 vec![Statements::TenantId, Statements::Stored],
             ),
             (
-                "idx_statements_tenant_voids",
-                vec![Statements::TenantId, Statements::Voids],
+                "idx_statements_tenant_seq",
+                vec![Statements::TenantId, Statements::Seq],
             ),
         ] {
             let mut index = Index::create();
@@ -89,30 +90,55 @@ impl MigrationTrait for Migration {
             manager.create_index(index.to_owned()).await?;
         }
 
+        // Only voiding statements have `voids`: a partial index stays small and costs ordinary inserts nothing.
         manager
-            .create_table(
-                Table::create()
-                    .table(StatementKeys::Table)
-                    .col(uuid(StatementKeys::TenantId))
-                    .col(string_len(StatementKeys::Kind, 16))
-                    .col(text(StatementKeys::Value))
-                    .col(big_integer(StatementKeys::Seq))
-                    .primary_key(
-                        Index::create()
-                            .col(StatementKeys::TenantId)
-                            .col(StatementKeys::Kind)
-                            .col(StatementKeys::Value)
-                            .col(StatementKeys::Seq),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(StatementKeys::Table, StatementKeys::Seq)
-                            .to(Statements::Table, Statements::Seq)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX idx_statements_tenant_voids ON statements (tenant_id, voids) WHERE voids IS NOT NULL",
             )
             .await?;
+
+        // The key table is read and written through its primary key only; on SQLite, WITHOUT ROWID makes that key
+        // the table itself instead of a second B-tree beside it.
+        match manager.get_database_backend() {
+            DbBackend::Sqlite => {
+                manager
+                    .get_connection()
+                    .execute_unprepared(
+                        "CREATE TABLE statement_keys (\
+                           tenant_id uuid_text NOT NULL, kind varchar(16) NOT NULL, value text NOT NULL, \
+                           seq integer NOT NULL REFERENCES statements (seq) ON DELETE CASCADE, \
+                           PRIMARY KEY (tenant_id, kind, value, seq)) WITHOUT ROWID",
+                    )
+                    .await?;
+            }
+            _ => {
+                manager
+                    .create_table(
+                        Table::create()
+                            .table(StatementKeys::Table)
+                            .col(uuid(StatementKeys::TenantId))
+                            .col(string_len(StatementKeys::Kind, 16))
+                            .col(text(StatementKeys::Value))
+                            .col(big_integer(StatementKeys::Seq))
+                            .primary_key(
+                                Index::create()
+                                    .col(StatementKeys::TenantId)
+                                    .col(StatementKeys::Kind)
+                                    .col(StatementKeys::Value)
+                                    .col(StatementKeys::Seq),
+                            )
+                            .foreign_key(
+                                ForeignKey::create()
+                                    .from(StatementKeys::Table, StatementKeys::Seq)
+                                    .to(Statements::Table, Statements::Seq)
+                                    .on_delete(ForeignKeyAction::Cascade),
+                            )
+                            .to_owned(),
+                    )
+                    .await?;
+            }
+        }
         manager
             .create_index(
                 Index::create()

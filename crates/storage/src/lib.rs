@@ -17,7 +17,9 @@ pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, 
 pub use documents::{Document, DocumentKind, DocumentScope};
 pub use error::StorageError;
 pub use lrs_credentials::{LrsCredential, NewLrsCredential};
-pub use statements::{KeyFilter, NewAttachment, NewStatement, StatementFilter, StoredStatement};
+pub use statements::{
+    KeyFilter, NewAttachment, NewStatement, StatementBatch, StatementFilter, StoredStatement,
+};
 pub use tenants::{NewTenant, Tenant, TenantId};
 
 #[cfg(any(test, feature = "test-util"))]

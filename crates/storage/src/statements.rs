@@ -1,13 +1,13 @@
 //! Statements: an all-or-nothing batch insert (statements, query keys, voiding, activities, attachments in one
 //! transaction) and keyset-paged queries that use the key index rather than scanning.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -34,6 +34,14 @@ pub struct NewStatement {
     pub activities: Vec<(String, Option<String>)>,
 }
 
+/// One client's statements and attachments, stored all or nothing.
+#[derive(Clone, Debug)]
+pub struct StatementBatch {
+    pub tenant_id: TenantId,
+    pub statements: Vec<NewStatement>,
+    pub attachments: Vec<NewAttachment>,
+}
+
 /// Attachment content received with a batch.
 #[derive(Clone, Debug)]
 pub struct NewAttachment {
@@ -54,10 +62,10 @@ pub struct StoredStatement {
     pub payload: String,
 }
 
-/// One filter of a query: the statement must have a key of one of `kinds` equal to `value`.
+/// One filter of a query: the statement must have the key `(kind, value)`.
 #[derive(Clone, Debug)]
 pub struct KeyFilter {
-    pub kinds: Vec<String>,
+    pub kind: String,
     pub value: String,
 }
 
@@ -115,10 +123,47 @@ impl Storage {
         new_attachments: Vec<NewAttachment>,
         merge_definition: fn(&str, &str) -> String,
     ) -> Result<(), StorageError> {
+        let batch = StatementBatch {
+            tenant_id,
+            statements: batch,
+            attachments: new_attachments,
+        };
+        self.insert_statement_batches(std::slice::from_ref(&batch), merge_definition)
+            .await
+    }
+
+    /// Stores several clients' batches in one transaction (group commit: one disk sync for all of them).
+    pub async fn insert_statement_batches(
+        &self,
+        batches: &[StatementBatch],
+        merge_definition: fn(&str, &str) -> String,
+    ) -> Result<(), StorageError> {
+        let txn = self.db().begin().await?;
+        for batch in batches {
+            self.insert_batch_in(
+                &txn,
+                batch.tenant_id,
+                &batch.statements,
+                &batch.attachments,
+                merge_definition,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_batch_in<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        tenant_id: TenantId,
+        batch: &[NewStatement],
+        new_attachments: &[NewAttachment],
+        merge_definition: fn(&str, &str) -> String,
+    ) -> Result<(), StorageError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let txn = self.db().begin().await?;
         let rows: Vec<statements::ActiveModel> = batch
             .iter()
             .map(|statement| statements::ActiveModel {
@@ -153,10 +198,10 @@ impl Storage {
             .iter()
             .filter_map(|statement| statement.targets)
             .collect();
-        let inherited = self.keys_of_statements(&txn, tenant_id, &targets).await?;
+        let inherited = self.keys_of_statements(txn, tenant_id, &targets).await?;
 
         let mut key_rows = Vec::new();
-        for statement in &batch {
+        for statement in batch {
             let Some(&seq) = seq_of.get(&statement.statement_id) else {
                 continue;
             };
@@ -179,7 +224,7 @@ impl Storage {
         }
         for chunk in chunked(key_rows, KEY_ROWS_PER_INSERT) {
             statement_keys::Entity::insert_many(chunk)
-                .exec_without_returning(&txn)
+                .exec_without_returning(txn)
                 .await?;
         }
 
@@ -194,7 +239,7 @@ impl Storage {
                 .filter(statements::Column::TenantId.eq(tenant_id.0))
                 .filter(statements::Column::StatementId.is_in(voided_targets))
                 .filter(statements::Column::Voids.is_null())
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
         // A statement may arrive after the statement that voids it.
@@ -209,7 +254,7 @@ impl Storage {
             .filter(statements::Column::TenantId.eq(tenant_id.0))
             .filter(statements::Column::Voids.is_in(batch_ids))
             .into_tuple::<Option<Uuid>>()
-            .all(&txn)
+            .all(txn)
             .await?
             .into_iter()
             .flatten()
@@ -220,25 +265,24 @@ impl Storage {
                 .filter(statements::Column::TenantId.eq(tenant_id.0))
                 .filter(statements::Column::StatementId.is_in(already_voided))
                 .filter(statements::Column::Voids.is_null())
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
 
-        self.upsert_activities(&txn, tenant_id, &batch, merge_definition)
+        self.upsert_activities(txn, tenant_id, batch, merge_definition)
             .await?;
 
         for attachment in new_attachments {
             attachments::Entity::insert(attachments::ActiveModel {
                 tenant_id: Set(tenant_id.0),
-                sha2: Set(attachment.sha2),
-                content_type: Set(attachment.content_type),
-                content: Set(attachment.content),
+                sha2: Set(attachment.sha2.clone()),
+                content_type: Set(attachment.content_type.clone()),
+                content: Set(attachment.content.clone()),
             })
             .on_conflict_do_nothing()
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
         }
-        txn.commit().await?;
         Ok(())
     }
 
@@ -274,7 +318,8 @@ impl Storage {
                 .await?;
             held.extend(rows);
         }
-        let mut changed: HashMap<String, String> = HashMap::new();
+        // A BTreeMap writes rows in id order, so concurrent batches lock shared activities in the same order.
+        let mut changed: BTreeMap<String, String> = BTreeMap::new();
         for (activity_id, definition) in incoming {
             let current = changed
                 .get(&activity_id)
@@ -288,6 +333,8 @@ impl Storage {
             };
             changed.insert(activity_id, next);
         }
+        // Most statements repeat definitions the LRS already holds: those rows are left alone (no write, no lock).
+        changed.retain(|activity_id, definition| held.get(activity_id) != Some(definition));
         let now = batch.first().map(|s| s.stored).unwrap_or_else(Utc::now);
         let rows: Vec<activities::ActiveModel> = changed
             .into_iter()
@@ -355,47 +402,124 @@ impl Storage {
     }
 
     /// Statements matching `filter`, voided ones excluded, in sequence order, at most `filter.limit`.
+    ///
+    /// The first key filter drives the query: its `(tenant, kind, value, seq)` range of the key table's primary key
+    /// is read in sequence order and stops at the limit; the other filters are point lookups in the same index.
+    /// Without key filters the `(tenant_id, seq)` index of statements is read in order.
     pub async fn find_statements(
         &self,
         tenant_id: TenantId,
         filter: &StatementFilter,
     ) -> Result<Vec<StoredStatement>, StorageError> {
-        let mut query = statements::Entity::find()
-            .filter(statements::Column::TenantId.eq(tenant_id.0))
-            .filter(statements::Column::Voided.eq(false));
-        for key in &filter.keys {
-            let matching = Query::select()
-                .column(statement_keys::Column::Seq)
-                .from(statement_keys::Entity)
-                .and_where(statement_keys::Column::TenantId.eq(tenant_id.0))
-                .and_where(statement_keys::Column::Kind.is_in(key.kinds.iter().cloned()))
-                .and_where(statement_keys::Column::Value.eq(key.value.clone()))
-                .to_owned();
-            query = query.filter(statements::Column::Seq.in_subquery(matching));
-        }
+        let k = Alias::new("k");
+        let s = Alias::new("s");
+        let seq_column = |table: &Alias| Expr::col((table.clone(), statements::Column::Seq));
+        let mut select = Query::select();
+        select.columns([
+            (s.clone(), statements::Column::Seq),
+            (s.clone(), statements::Column::StatementId),
+            (s.clone(), statements::Column::Stored),
+            (s.clone(), statements::Column::Voided),
+            (s.clone(), statements::Column::Voids),
+            (s.clone(), statements::Column::HasAttachments),
+            (s.clone(), statements::Column::Payload),
+        ]);
+        let order_table = match filter.keys.split_first() {
+            Some((driver, others)) => {
+                select
+                    .from_as(statement_keys::Entity, k.clone())
+                    .join_as(
+                        JoinType::InnerJoin,
+                        statements::Entity,
+                        s.clone(),
+                        Expr::col((s.clone(), statements::Column::Seq))
+                            .equals((k.clone(), statement_keys::Column::Seq)),
+                    )
+                    .and_where(
+                        Expr::col((k.clone(), statement_keys::Column::TenantId)).eq(tenant_id.0),
+                    )
+                    .and_where(
+                        Expr::col((k.clone(), statement_keys::Column::Kind))
+                            .eq(driver.kind.clone()),
+                    )
+                    .and_where(
+                        Expr::col((k.clone(), statement_keys::Column::Value))
+                            .eq(driver.value.clone()),
+                    );
+                for (index, other) in others.iter().enumerate() {
+                    let alias = Alias::new(format!("k{index}"));
+                    let lookup = Query::select()
+                        .expr(Expr::val(1))
+                        .from_as(statement_keys::Entity, alias.clone())
+                        .and_where(
+                            Expr::col((alias.clone(), statement_keys::Column::TenantId))
+                                .eq(tenant_id.0),
+                        )
+                        .and_where(
+                            Expr::col((alias.clone(), statement_keys::Column::Kind))
+                                .eq(other.kind.clone()),
+                        )
+                        .and_where(
+                            Expr::col((alias.clone(), statement_keys::Column::Value))
+                                .eq(other.value.clone()),
+                        )
+                        .and_where(
+                            Expr::col((alias.clone(), statement_keys::Column::Seq))
+                                .equals((k.clone(), statement_keys::Column::Seq)),
+                        )
+                        .to_owned();
+                    select.and_where(Expr::exists(lookup));
+                }
+                k.clone()
+            }
+            None => {
+                select.from_as(statements::Entity, s.clone()).and_where(
+                    Expr::col((s.clone(), statements::Column::TenantId)).eq(tenant_id.0),
+                );
+                s.clone()
+            }
+        };
+        select.and_where(Expr::col((s.clone(), statements::Column::Voided)).eq(false));
         if let Some(since) = filter.since {
-            query = query.filter(statements::Column::Stored.gt(since));
+            select.and_where(Expr::col((s.clone(), statements::Column::Stored)).gt(since));
         }
         if let Some(until) = filter.until {
-            query = query.filter(statements::Column::Stored.lte(until));
+            select.and_where(Expr::col((s.clone(), statements::Column::Stored)).lte(until));
         }
         if let Some(max_seq) = filter.max_seq {
-            query = query.filter(statements::Column::Seq.lte(max_seq));
+            select.and_where(seq_column(&order_table).lte(max_seq));
         }
         if let Some(after) = filter.after_seq {
-            query = if filter.ascending {
-                query.filter(statements::Column::Seq.gt(after))
+            select.and_where(if filter.ascending {
+                seq_column(&order_table).gt(after)
             } else {
-                query.filter(statements::Column::Seq.lt(after))
-            };
+                seq_column(&order_table).lt(after)
+            });
         }
-        query = if filter.ascending {
-            query.order_by_asc(statements::Column::Seq)
-        } else {
-            query.order_by_desc(statements::Column::Seq)
-        };
-        let models = query.limit(filter.limit).all(self.db()).await?;
-        Ok(models.into_iter().map(to_stored).collect())
+        select
+            .order_by(
+                (order_table, statements::Column::Seq),
+                if filter.ascending {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                },
+            )
+            .limit(filter.limit);
+        let rows = self.db().query_all(&select).await?;
+        let mut found = Vec::with_capacity(rows.len());
+        for row in rows {
+            found.push(StoredStatement {
+                seq: row.try_get("", "seq")?,
+                statement_id: row.try_get("", "statement_id")?,
+                stored: row.try_get("", "stored")?,
+                voided: row.try_get("", "voided")?,
+                voids: row.try_get("", "voids")?,
+                has_attachments: row.try_get("", "has_attachments")?,
+                payload: row.try_get("", "payload")?,
+            });
+        }
+        Ok(found)
     }
 
     /// The highest sequence number of a tenant's statements (0 when there is none).

@@ -28,12 +28,18 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// Creates an empty database on the backend chosen by the environment.
     pub async fn create() -> anyhow::Result<TestDatabase> {
+        let admin_url = std::env::var(PG_URL_VAR).ok().filter(|url| !url.is_empty());
+        Self::create_on(admin_url.as_deref()).await
+    }
+
+    /// Creates an empty database: a new PostgreSQL database through `admin_url`, or a SQLite file when `None`.
+    pub async fn create_on(admin_url: Option<&str>) -> anyhow::Result<TestDatabase> {
         let id = Uuid::now_v7().simple().to_string();
         let dir = std::env::temp_dir().join(format!("classcode-test-{id}"));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        match std::env::var(PG_URL_VAR) {
-            Ok(admin_url) if !admin_url.is_empty() => {
-                let admin = PgConnectOptions::from_str(&admin_url)
+        match admin_url {
+            Some(admin_url) => {
+                let admin = PgConnectOptions::from_str(admin_url)
                     .with_context(|| format!("parsing {PG_URL_VAR}"))?;
                 let name = format!("classcode_test_{id}");
                 let mut connection = PgConnection::connect_with(&admin)
@@ -45,7 +51,7 @@ impl TestDatabase {
                     .await
                     .context("creating the test database")?;
                 connection.close().await.ok();
-                let url = replace_database(&admin_url, &name)?;
+                let url = replace_database(admin_url, &name)?;
                 Ok(TestDatabase {
                     url,
                     backend: Backend::Postgres,

@@ -10,17 +10,19 @@ use crate::agent::AgentKey;
 use crate::timestamp::{format_stored, parse_timestamp, to_utc_string};
 use crate::version::XapiVersion;
 
-/// What a query key stands for. `Related*` kinds are only searched with `related_agents` / `related_activities`.
+/// What a query key stands for. `Related*` kinds are searched with `related_agents` / `related_activities`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IndexKind {
     /// The actor, or the object when it is an Agent or Group.
     Agent,
-    /// Authority, instructor, team, context agents and groups, and the agents of a SubStatement.
+    /// Every agent of the statement: the `Agent` keys plus authority, instructor, team, context agents and groups,
+    /// group members and the agents of a SubStatement (what `related_agents=true` searches).
     RelatedAgent,
     Verb,
     /// The object when it is an Activity.
     Activity,
-    /// Context activities and the activities of a SubStatement.
+    /// Every activity of the statement: the `Activity` key plus context activities and the activities of a
+    /// SubStatement (what `related_activities=true` searches).
     RelatedActivity,
     Registration,
 }
@@ -172,20 +174,25 @@ pub fn prepare_statement(mut statement: Value, context: &StoreContext<'_>) -> Pr
     if let Some(authority) = map.get("authority") {
         extractor.actor(authority, IndexKind::RelatedAgent);
     }
+    // Related kinds are supersets of the direct ones, so that every query filter reads one ordered key range.
     let mut keys = extractor.keys;
+    let supersets: Vec<IndexKey> = keys
+        .iter()
+        .filter_map(|key| match key.kind {
+            IndexKind::Agent => Some(IndexKey {
+                kind: IndexKind::RelatedAgent,
+                value: key.value.clone(),
+            }),
+            IndexKind::Activity => Some(IndexKey {
+                kind: IndexKind::RelatedActivity,
+                value: key.value.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    keys.extend(supersets);
     keys.sort();
     keys.dedup();
-    // A key found as Agent is not repeated as RelatedAgent (same for activities): related queries search both.
-    let direct: Vec<(IndexKind, String)> = keys
-        .iter()
-        .filter(|key| matches!(key.kind, IndexKind::Agent | IndexKind::Activity))
-        .map(|key| (key.kind, key.value.clone()))
-        .collect();
-    keys.retain(|key| match key.kind {
-        IndexKind::RelatedAgent => !direct.contains(&(IndexKind::Agent, key.value.clone())),
-        IndexKind::RelatedActivity => !direct.contains(&(IndexKind::Activity, key.value.clone())),
-        _ => true,
-    });
     PreparedStatement {
         id,
         stored,
@@ -402,6 +409,7 @@ mod tests {
                 ("agent_rel", "mbox:mailto:lrs@hub.example"),
                 ("agent_rel", "mbox:mailto:m@x.org"),
                 ("agent_rel", "mbox:mailto:s@x.org"),
+                ("agent_rel", "mbox:mailto:team@x.org"),
                 ("verb", "http://example.org/v"),
                 ("activity_rel", "http://example.org/inner"),
                 ("activity_rel", "http://example.org/parent"),
