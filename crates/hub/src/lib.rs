@@ -37,14 +37,21 @@ pub struct Hub {
     storage: Storage,
     settings: Arc<HubSettings>,
     credential_cache: Arc<lrs::CredentialCache>,
+    statement_writer: Arc<lrs::StatementWriter>,
 }
 
 impl Hub {
+    /// Builds the hub; must run inside a Tokio runtime, where it starts the statement writers.
     pub fn new(storage: Storage, settings: HubSettings) -> Hub {
+        let statement_writer = Arc::new(lrs::StatementWriter::start(
+            storage.clone(),
+            lrs::merge_definition_text,
+        ));
         Hub {
             storage,
             settings: Arc::new(settings),
             credential_cache: Arc::new(lrs::CredentialCache::default()),
+            statement_writer,
         }
     }
 

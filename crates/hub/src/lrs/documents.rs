@@ -286,10 +286,7 @@ impl Hub {
         })?;
         let filter = StatementFilter {
             keys: vec![KeyFilter {
-                kinds: vec![
-                    IndexKind::Agent.as_code().to_owned(),
-                    IndexKind::RelatedAgent.as_code().to_owned(),
-                ],
+                kind: IndexKind::RelatedAgent.as_code().to_owned(),
                 value: key.as_str().to_owned(),
             }],
             limit: 100,

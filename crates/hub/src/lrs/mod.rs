@@ -3,13 +3,17 @@
 mod credentials;
 mod documents;
 mod statements;
+mod writer;
 
 use classcode_storage::TenantId;
 use serde_json::Value;
 
 pub use credentials::{CreatedCredential, CredentialCache, CredentialError};
 pub use documents::{DocumentError, DocumentTarget, Preconditions, StoredDocument, WriteMode};
-pub use statements::{IncomingAttachment, QueryError, StatementPage, StoreError};
+pub use statements::{
+    IncomingAttachment, QueryError, StatementPage, StoreError, merge_definition_text,
+};
+pub use writer::StatementWriter;
 
 /// What an LRS credential may do (xAPI Communication §4.2, OAuth scopes, used here for Basic credentials too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use classcode_storage::{
-    KeyFilter, NewAttachment, NewStatement, StatementFilter, StorageError, StoredStatement,
+    KeyFilter, NewAttachment, NewStatement, StatementBatch, StatementFilter, StorageError,
+    StoredStatement,
 };
 use classcode_xapi::format::{Format, apply_format};
 use classcode_xapi::query::{SingleLookup, StatementQuery};
@@ -91,7 +92,8 @@ fn sha_hex(content: &[u8], hex_len: usize) -> Option<String> {
     Some(digest.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
-fn merge_definition_text(current: &str, incoming: &str) -> String {
+/// Merges two activity definitions given as JSON text (what storage keeps).
+pub fn merge_definition_text(current: &str, incoming: &str) -> String {
     match (
         serde_json::from_str::<Value>(current),
         serde_json::from_str::<Value>(incoming),
@@ -261,16 +263,12 @@ impl Hub {
             });
         }
         let count = to_store.len();
-        match self
-            .storage
-            .insert_statements(
-                caller.tenant_id,
-                to_store,
-                attachments,
-                merge_definition_text,
-            )
-            .await
-        {
+        let batch = StatementBatch {
+            tenant_id: caller.tenant_id,
+            statements: to_store,
+            attachments,
+        };
+        match self.statement_writer.write(batch).await {
             Ok(()) => {}
             Err(StorageError::Conflict(_)) => {
                 return Err(StoreError::Conflict(
@@ -342,52 +340,39 @@ impl Hub {
             return Err(QueryError::Forbidden);
         }
         let mut keys = Vec::new();
-        let kinds = |direct: IndexKind, related: Option<IndexKind>| -> Vec<String> {
-            let mut list = vec![direct.as_code().to_owned()];
-            if let Some(related) = related {
-                list.push(related.as_code().to_owned());
-            }
-            list
+        let mut filter = |kind: IndexKind, value: String| {
+            keys.push(KeyFilter {
+                kind: kind.as_code().to_owned(),
+                value,
+            })
         };
-        if let Some(agent) = &query.agent {
-            keys.push(KeyFilter {
-                kinds: kinds(
-                    IndexKind::Agent,
-                    query.related_agents.then_some(IndexKind::RelatedAgent),
-                ),
-                value: agent.as_str().to_owned(),
-            });
-        }
-        if let Some(verb) = &query.verb {
-            keys.push(KeyFilter {
-                kinds: kinds(IndexKind::Verb, None),
-                value: verb.clone(),
-            });
-        }
-        if let Some(activity) = &query.activity {
-            keys.push(KeyFilter {
-                kinds: kinds(
-                    IndexKind::Activity,
-                    query
-                        .related_activities
-                        .then_some(IndexKind::RelatedActivity),
-                ),
-                value: activity.clone(),
-            });
-        }
+        // Registration first: filters are tried in this order as the query's driving key (most selective first).
         if let Some(registration) = query.registration {
-            keys.push(KeyFilter {
-                kinds: kinds(IndexKind::Registration, None),
-                value: registration.to_string(),
-            });
+            filter(IndexKind::Registration, registration.to_string());
+        }
+        if let Some(agent) = &query.agent {
+            let kind = if query.related_agents {
+                IndexKind::RelatedAgent
+            } else {
+                IndexKind::Agent
+            };
+            filter(kind, agent.as_str().to_owned());
         }
         if caller.reads_only_its_own()
             && let Some(authority) = AgentKey::of(&caller.authority)
         {
-            keys.push(KeyFilter {
-                kinds: kinds(IndexKind::Agent, Some(IndexKind::RelatedAgent)),
-                value: authority.as_str().to_owned(),
-            });
+            filter(IndexKind::RelatedAgent, authority.as_str().to_owned());
+        }
+        if let Some(activity) = &query.activity {
+            let kind = if query.related_activities {
+                IndexKind::RelatedActivity
+            } else {
+                IndexKind::Activity
+            };
+            filter(kind, activity.clone());
+        }
+        if let Some(verb) = &query.verb {
+            filter(IndexKind::Verb, verb.clone());
         }
         let max = self.settings.max_statements_per_page;
         let limit = if query.limit == 0 || query.limit > max {
