@@ -34,6 +34,7 @@ const ALLOWED_USERS: &[(&str, &[&str])] = &[
         &[
             "classcode-hub",
             "classcode-server",
+            "classcode-bench",
             "classcode",
             "classcode-test-support",
         ],

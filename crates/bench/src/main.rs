@@ -1,0 +1,43 @@
+//! `classcode-bench`: starts the real `classcode serve` binary on a fresh database (SQLite, or PostgreSQL through
+//! an admin URL), loads a generated Class'Code workload over HTTP and prints throughput, latency and memory.
+//!
+//! `cargo run --release -p classcode-bench -- lrs --statements 1000000 [--pg postgres://postgres@127.0.0.1/test]`
+
+#![forbid(unsafe_code)]
+
+mod lrs;
+mod server;
+mod workload;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "classcode-bench",
+    about = "Benchmarks of Class'Code Hub over HTTP"
+)]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// The embedded LRS: batch and single ingest, filtered queries, server memory.
+    Lrs(lrs::LrsBench),
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.bench {
+        Bench::Lrs(options) => lrs::run(options).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
