@@ -144,3 +144,19 @@ async fn the_1_0_3_alternate_syntax_works_and_2_0_refuses_it() {
         id
     );
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_json_413_with_the_version_header() {
+    let app =
+        classcode_test_support::spawn_app_with(|settings| settings.server.max_body_bytes = 4096)
+            .await;
+    let lrs = app.lrs_client("ac-lyon", &["all"]).await;
+    let batch: Vec<Value> = (0..40).map(|_| statement()).collect();
+
+    let response = lrs.post_statements(&Value::Array(batch)).await;
+
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["x-experience-api-version"], "2.0.0");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "payload_too_large");
+}

@@ -86,10 +86,21 @@ pub struct XapiContext<'a> {
 
 async fn dispatch(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     hub: web::Data<Hub>,
     config: web::Data<LrsConfig>,
 ) -> HttpResponse {
+    let body = match payload.to_bytes_limited(config.max_body_bytes).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(err)) => Err(ApiError::bad_request(
+            "invalid_body",
+            format!("the body could not be read: {err}"),
+        )),
+        Err(_) => Err(ApiError::PayloadTooLarge(format!(
+            "the body is larger than the {} bytes this LRS accepts (server.max_body_bytes)",
+            config.max_body_bytes
+        ))),
+    };
     let resource = req
         .match_pattern()
         .and_then(|pattern| pattern.strip_prefix(&config.path).map(str::to_owned))
@@ -97,16 +108,26 @@ async fn dispatch(
     let params: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
         .map(|(key, value)| (key.into_owned(), value.into_owned()))
         .collect();
-    let request = XapiRequest {
-        method: req.method().clone(),
-        resource,
-        params,
-        headers: req.headers().clone(),
-        body,
+    let is_statements = resource == "/statements";
+    let mut version = req
+        .headers()
+        .get(&VERSION_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| XapiVersion::parse(value).ok());
+    let outcome = match body {
+        Ok(body) => {
+            let request = XapiRequest {
+                method: req.method().clone(),
+                resource,
+                params,
+                headers: req.headers().clone(),
+                body,
+            };
+            handle(&hub, &config, request, &mut version).await
+        }
+        Err(err) => Err(err),
     };
-    let is_statements = request.resource == "/statements";
-    let mut version = None;
-    let mut response = match handle(&hub, &config, request, &mut version).await {
+    let mut response = match outcome {
         Ok(response) => response,
         Err(err) => actix_web::ResponseError::error_response(&err),
     };
