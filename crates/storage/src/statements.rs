@@ -17,6 +17,12 @@ use crate::{Storage, StorageError, TenantId};
 /// Bind parameters per multi-row insert stay well under SQLite's and PostgreSQL's limits.
 const KEY_ROWS_PER_INSERT: usize = 1000;
 
+/// Rows per multi-row INSERT on the hot path. Chunks have power-of-two sizes up to these, so only a handful of SQL
+/// texts exist and the driver's prepared-statement cache serves them instead of compiling a new thousand-row
+/// statement for every batch.
+const STATEMENT_ROWS_PER_INSERT: usize = 32;
+const KEY_ROWS_PER_HOT_INSERT: usize = 128;
+
 /// A statement to store; the hub has validated and prepared it.
 #[derive(Clone, Debug)]
 pub struct NewStatement {
@@ -180,16 +186,18 @@ impl Storage {
                 payload: Set(statement.payload.clone()),
             })
             .collect();
-        let mut insert = statements::Entity::insert_many(rows).into_query();
-        insert.returning(
-            Query::returning().columns([statements::Column::Seq, statements::Column::StatementId]),
-        );
-        let returned = txn.query_all(&insert).await?;
-        let mut seq_of: HashMap<Uuid, i64> = HashMap::with_capacity(returned.len());
-        for row in returned {
-            let seq: i64 = row.try_get("", "seq")?;
-            let statement_id: Uuid = row.try_get("", "statement_id")?;
-            seq_of.insert(statement_id, seq);
+        let mut seq_of: HashMap<Uuid, i64> = HashMap::with_capacity(rows.len());
+        for chunk in chunked_pow2(rows, STATEMENT_ROWS_PER_INSERT) {
+            let mut insert = statements::Entity::insert_many(chunk).into_query();
+            insert.returning(
+                Query::returning()
+                    .columns([statements::Column::Seq, statements::Column::StatementId]),
+            );
+            for row in txn.query_all(&insert).await? {
+                let seq: i64 = row.try_get("", "seq")?;
+                let statement_id: Uuid = row.try_get("", "statement_id")?;
+                seq_of.insert(statement_id, seq);
+            }
         }
 
         // Statements that target another one (not voiding) match queries through their target (Data §2.4.4.3):
@@ -222,7 +230,7 @@ impl Storage {
                 });
             }
         }
-        for chunk in chunked(key_rows, KEY_ROWS_PER_INSERT) {
+        for chunk in chunked_pow2(key_rows, KEY_ROWS_PER_HOT_INSERT) {
             statement_keys::Entity::insert_many(chunk)
                 .exec_without_returning(txn)
                 .await?;
@@ -573,6 +581,22 @@ impl Storage {
     }
 }
 
+/// Splits into chunks of `max` (a power of two), then of decreasing powers of two for the rest.
+fn chunked_pow2<T>(items: Vec<T>, max: usize) -> Vec<Vec<T>> {
+    let mut chunks = Vec::new();
+    let mut remaining = items.len();
+    let mut rest = items.into_iter();
+    while remaining > 0 {
+        let mut size = max;
+        while size > remaining {
+            size /= 2;
+        }
+        chunks.push(rest.by_ref().take(size).collect());
+        remaining -= size;
+    }
+    chunks
+}
+
 fn chunked<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
     let mut chunks = Vec::new();
     let mut current = Vec::with_capacity(size.min(items.len()));
@@ -586,4 +610,24 @@ fn chunked<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
         chunks.push(current);
     }
     chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunked_pow2;
+
+    #[test]
+    fn chunks_are_full_then_decreasing_powers_of_two() {
+        let sizes: Vec<usize> = chunked_pow2((0..300).collect(), 128)
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [128, 128, 32, 8, 4]);
+        let all: Vec<i32> = chunked_pow2((0..77).collect(), 32)
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(all, (0..77).collect::<Vec<_>>());
+        assert!(chunked_pow2(Vec::<u8>::new(), 32).is_empty());
+    }
 }

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::prepare::normalise_context_activities;
 use crate::timestamp::parse_timestamp;
 
 /// Whether `incoming` (as sent) describes the same statement as `stored` (as the LRS keeps it).
@@ -23,10 +24,10 @@ fn comparable(statement: &Value, keep_timestamp: bool) -> Value {
         } else {
             map.remove("timestamp");
         }
-        normalise_context(map);
+        normalise_context_activities(map.get_mut("context"));
         if let Some(Value::Object(object)) = map.get_mut("object") {
             normalise_timestamp(object);
-            normalise_context(object);
+            normalise_context_activities(object.get_mut("context"));
         }
     }
     copy
@@ -47,20 +48,6 @@ fn normalise_timestamp(map: &mut Map<String, Value>) {
                     .to_string(),
             ),
         );
-    }
-}
-
-fn normalise_context(map: &mut Map<String, Value>) {
-    let Some(Value::Object(activities)) = map
-        .get_mut("context")
-        .and_then(|c| c.get_mut("contextActivities"))
-    else {
-        return;
-    };
-    for value in activities.values_mut() {
-        if value.is_object() {
-            *value = Value::Array(vec![value.take()]);
-        }
     }
 }
 

@@ -218,7 +218,7 @@ fn unreachable_object(statement: &mut Value) -> &mut Map<String, Value> {
 }
 
 /// xAPI requires the LRS to return every `contextActivities` value as an array (Data §2.4.6.2).
-fn normalise_context_activities(context: Option<&mut Value>) {
+pub(crate) fn normalise_context_activities(context: Option<&mut Value>) {
     let Some(Value::Object(activities)) = context.and_then(|c| c.get_mut("contextActivities"))
     else {
         return;

@@ -251,19 +251,7 @@ impl Validator {
                 "a voiding statement's object must be a StatementRef",
             );
         }
-        if let Some(result) = map.get("result") {
-            self.result(result, &join(path, "result"));
-        }
-        if let Some(context) = map.get("context") {
-            self.context(
-                context,
-                &join(path, "context"),
-                object_kind.unwrap_or(ObjectKind::Activity),
-            );
-        }
-        if let Some(timestamp) = map.get("timestamp") {
-            self.timestamp(timestamp, &join(path, "timestamp"));
-        }
+        self.result_context_timestamp_attachments(map, path, object_kind);
         if let Some(stored) = map.get("stored") {
             self.timestamp(stored, &join(path, "stored"));
         }
@@ -272,9 +260,6 @@ impl Validator {
         }
         if let Some(version) = map.get("version") {
             self.statement_version(version, &join(path, "version"));
-        }
-        if let Some(attachments) = map.get("attachments") {
-            self.attachments(attachments, &join(path, "attachments"));
         }
     }
 
@@ -588,6 +573,16 @@ impl Validator {
         let kind = self
             .required(map, "object", path)
             .map(|object| self.statement_object(object, &join(path, "object"), true));
+        self.result_context_timestamp_attachments(map, path, kind);
+    }
+
+    /// The properties a statement and a SubStatement share after their object.
+    fn result_context_timestamp_attachments(
+        &mut self,
+        map: &Map<String, Value>,
+        path: &str,
+        object_kind: Option<ObjectKind>,
+    ) {
         if let Some(result) = map.get("result") {
             self.result(result, &join(path, "result"));
         }
@@ -595,7 +590,7 @@ impl Validator {
             self.context(
                 context,
                 &join(path, "context"),
-                kind.unwrap_or(ObjectKind::Activity),
+                object_kind.unwrap_or(ObjectKind::Activity),
             );
         }
         if let Some(timestamp) = map.get("timestamp") {

@@ -314,7 +314,7 @@ impl Hub {
             return Ok(None);
         }
         let attachments = if with_attachments {
-            self.attachments_of(caller, std::slice::from_ref(&statement))
+            self.stored_attachments(caller, std::slice::from_ref(&statement))
                 .await?
         } else {
             Vec::new()
@@ -417,7 +417,7 @@ impl Hub {
             );
         }
         let attachments = if query.attachments {
-            self.attachments_of(caller, &statements).await?
+            self.stored_attachments(caller, &statements).await?
         } else {
             Vec::new()
         };
@@ -431,23 +431,14 @@ impl Hub {
         })
     }
 
-    async fn attachments_of(
+    async fn stored_attachments(
         &self,
         caller: &LrsCaller,
         statements: &[Value],
     ) -> Result<Vec<(String, String, Vec<u8>)>, QueryError> {
         let mut hashes = Vec::new();
         for statement in statements {
-            let lists = [
-                statement.get("attachments"),
-                statement.get("object").and_then(|o| o.get("attachments")),
-            ];
-            for attachment in lists
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_array)
-                .flatten()
-            {
+            for attachment in attachments_of(statement) {
                 if let Some(sha2) = attachment.get("sha2").and_then(Value::as_str) {
                     let sha2 = sha2.to_ascii_lowercase();
                     if !hashes.contains(&sha2) {
@@ -467,6 +458,20 @@ impl Hub {
     }
 }
 
+/// The attachment objects of a statement and of its SubStatement.
+fn attachments_of(statement: &Value) -> impl Iterator<Item = &Value> {
+    [
+        statement.get("attachments"),
+        statement
+            .get("object")
+            .and_then(|object| object.get("attachments")),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(Value::as_array)
+    .flatten()
+}
+
 fn parse_cursor(cursor: &str) -> Option<(Option<i64>, i64)> {
     let (after, max) = cursor.split_once('.')?;
     Some((Some(after.parse().ok()?), max.parse().ok()?))
@@ -480,16 +485,7 @@ fn check_attachments(
 ) -> Result<Vec<NewAttachment>, StoreError> {
     let mut declared: HashMap<String, bool> = HashMap::new();
     for statement in batch {
-        let lists = [
-            statement.get("attachments"),
-            statement.get("object").and_then(|o| o.get("attachments")),
-        ];
-        for attachment in lists
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_array)
-            .flatten()
-        {
+        for attachment in attachments_of(statement) {
             if let Some(sha2) = attachment.get("sha2").and_then(Value::as_str) {
                 let needs_part = attachment.get("fileUrl").is_none();
                 let entry = declared.entry(sha2.to_ascii_lowercase()).or_insert(false);
