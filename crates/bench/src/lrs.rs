@@ -18,6 +18,9 @@ pub struct LrsBench {
     /// Statements to load in batches of 100 before measuring queries.
     #[arg(long, default_value_t = 100_000)]
     statements: u64,
+    /// Clients posting batches of 100 at the same time.
+    #[arg(long, default_value_t = 4)]
+    batch_clients: usize,
     /// Statements sent one per request, at concurrency 8.
     #[arg(long, default_value_t = 10_000)]
     single: u64,
@@ -60,8 +63,8 @@ pub async fn run(options: LrsBench) -> anyhow::Result<()> {
     for figures in &all {
         println!("== {}", figures.backend);
         println!(
-            "  POST batches of 100 (2 clients):   {:>8.0} statements/s",
-            figures.batch_rate
+            "  POST batches of 100 ({} clients):   {:>8.0} statements/s",
+            options.batch_clients, figures.batch_rate
         );
         println!(
             "  single POSTs (8 clients):          {:>8.0} statements/s",
@@ -118,7 +121,7 @@ async fn run_on(
     let batches = options.statements.div_ceil(100);
     let next_batch = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
-    let tasks = (0..2).map(|_| {
+    let tasks = (0..options.batch_clients.max(1)).map(|_| {
         let (server, http, workload, next_batch) = (
             server.clone(),
             http.clone(),
