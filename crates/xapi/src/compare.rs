@@ -33,6 +33,8 @@ fn comparable(statement: &Value, keep_timestamp: bool) -> Value {
     copy
 }
 
+/// Timestamps compare as instants at the millisecond, the precision the LRS stores (a client that re-sends a
+/// statement with microseconds must not get a conflict).
 fn normalise_timestamp(map: &mut Map<String, Value>) {
     if let Some(instant) = map
         .get("timestamp")
@@ -41,12 +43,7 @@ fn normalise_timestamp(map: &mut Map<String, Value>) {
     {
         map.insert(
             "timestamp".to_owned(),
-            Value::String(
-                instant
-                    .timestamp_nanos_opt()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
+            Value::String(instant.timestamp_millis().to_string()),
         );
     }
 }
@@ -70,6 +67,17 @@ mod tests {
         stored["timestamp"] = json!("2026-11-29T09:00:00Z");
         stored["context"]["contextActivities"]["parent"] = json!([{"id": "http://example.org/p"}]);
         assert!(is_same_statement(&stored, &sent));
+    }
+
+    #[test]
+    fn a_resent_statement_with_microseconds_is_the_same_statement() {
+        let sent = json!({"actor": {"mbox": "mailto:a@b.org"}, "verb": {"id": "http://example.org/v"},
+            "object": {"id": "http://example.org/a"}, "timestamp": "2026-11-29T10:00:00.123456+01:00"});
+        let mut stored = sent.clone();
+        stored["timestamp"] = json!("2026-11-29T09:00:00.123Z");
+        assert!(is_same_statement(&stored, &sent));
+        stored["timestamp"] = json!("2026-11-29T09:00:00.124Z");
+        assert!(!is_same_statement(&stored, &sent));
     }
 
     #[test]
