@@ -83,8 +83,7 @@ pub async fn run(options: LrsBench) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn client(server: &Server) -> anyhow::Result<reqwest::Client> {
-    let _ = server;
+fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .pool_max_idle_per_host(16)
         .build()?)
@@ -115,7 +114,7 @@ async fn run_on(
 ) -> anyhow::Result<Figures> {
     eprintln!("[{backend}] starting the hub on a fresh database");
     let server = Arc::new(Server::start(pg).await?);
-    let http = client(&server)?;
+    let http = client()?;
     let workload = Arc::new(Mutex::new(Workload::new(42, options.learners, Utc::now())));
 
     let batches = options.statements.div_ceil(100);
@@ -203,7 +202,7 @@ async fn run_on(
                     .get(pick)
                     .copied()
                     .unwrap_or_default();
-                let mut params = url_params();
+                let mut params = url::form_urlencoded::Serializer::new(String::new());
                 match kind {
                     "by agent" => params.append_pair("agent", &agent),
                     "by activity, related_activities" => params
@@ -264,40 +263,4 @@ async fn run_on(
         Err(_) => bail!("the server is still in use"),
     }
     Ok(figures)
-}
-
-fn url_params() -> url_encoder::Serializer {
-    url_encoder::Serializer::new()
-}
-
-/// A tiny query-string builder (form encoding), enough for the bench's parameters.
-mod url_encoder {
-    pub struct Serializer(String);
-
-    impl Serializer {
-        pub fn new() -> Serializer {
-            Serializer(String::new())
-        }
-
-        pub fn append_pair(&mut self, name: &str, value: &str) -> &mut Serializer {
-            if !self.0.is_empty() {
-                self.0.push('&');
-            }
-            self.0.push_str(name);
-            self.0.push('=');
-            for byte in value.bytes() {
-                match byte {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                        self.0.push(byte as char)
-                    }
-                    _ => self.0.push_str(&format!("%{byte:02X}")),
-                }
-            }
-            self
-        }
-
-        pub fn finish(&mut self) -> String {
-            std::mem::take(&mut self.0)
-        }
-    }
 }

@@ -147,28 +147,25 @@ async fn credentials(settings: Settings, action: CredentialsAction) -> anyhow::R
         }
         CredentialsAction::List { tenant, json } => {
             let list = hub.list_lrs_credentials(tenant.as_deref()).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else if list.is_empty() {
-                println!(
-                    "no credential yet: create one with `classcode lrs credentials create --tenant NAME`"
-                );
-            } else {
-                for credential in list {
+            print_list(
+                &list,
+                json,
+                "no credential yet: create one with `classcode lrs credentials create --tenant NAME`",
+                |credential| {
                     let state = if credential.revoked_at.is_some() {
                         "revoked"
                     } else {
                         "active"
                     };
-                    println!(
+                    format!(
                         "{:26} {:8} {:40} {}",
                         credential.key,
                         state,
                         credential.scopes.join(","),
                         credential.name
-                    );
-                }
-            }
+                    )
+                },
+            )?;
         }
         CredentialsAction::Revoke { key } => {
             hub.revoke_lrs_credential(&key).await?;
@@ -200,27 +197,43 @@ async fn tenant(settings: Settings, action: TenantAction) -> anyhow::Result<()> 
         }
         TenantAction::List { json } => {
             let tenants = hub.list_tenants().await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&tenants)?);
-            } else if tenants.is_empty() {
-                println!(
-                    "no tenant yet: create one with `classcode tenant create NAME --display-name TEXT`"
-                );
-            } else {
-                for tenant in tenants {
+            print_list(
+                &tenants,
+                json,
+                "no tenant yet: create one with `classcode tenant create NAME --display-name TEXT`",
+                |tenant| {
                     let state = if tenant.disabled_at.is_some() {
                         "disabled"
                     } else {
                         "active"
                     };
-                    println!(
+                    format!(
                         "{:24} {:8} {}  {}",
                         tenant.name, state, tenant.id, tenant.display_name
-                    );
-                }
-            }
+                    )
+                },
+            )?;
         }
     }
     storage.close().await;
+    Ok(())
+}
+
+/// Prints a list as JSON, as one line per item, or as a hint of what to do when it is empty.
+fn print_list<T: serde::Serialize>(
+    items: &[T],
+    json: bool,
+    when_empty: &str,
+    line: impl Fn(&T) -> String,
+) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(items)?);
+    } else if items.is_empty() {
+        println!("{when_empty}");
+    } else {
+        for item in items {
+            println!("{}", line(item));
+        }
+    }
     Ok(())
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::agent::AgentKey;
 use crate::format::Format;
 use crate::timestamp::parse_timestamp;
-use crate::validate::validate_actor_param;
+use crate::validate::{is_iri, validate_actor_param};
 use crate::violation::Violations;
 
 /// A request for one statement.
@@ -87,7 +87,7 @@ pub fn parse_statement_query(
                 Err(err) => violations.push("agent", format!("must be JSON: {err}")),
             },
             "verb" | "activity" => {
-                if iri_string::types::IriStr::new(value).is_err() {
+                if !is_iri(value) {
                     violations.push(name, "must be an absolute IRI");
                 } else if name == "verb" {
                     query.verb = Some(value.clone());

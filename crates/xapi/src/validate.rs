@@ -77,7 +77,8 @@ fn join(path: &str, key: &str) -> String {
     format!("{path}.{key}")
 }
 
-fn is_iri(text: &str) -> bool {
+/// Whether `text` is an absolute IRI (RFC 3987), as xAPI identifiers must be.
+pub fn is_iri(text: &str) -> bool {
     IriStr::new(text).is_ok()
 }
 
@@ -323,45 +324,26 @@ impl Validator {
     }
 
     fn agent(&mut self, map: &Map<String, Value>, path: &str) {
-        self.only_keys(
-            map,
-            &[
-                "objectType",
-                "name",
-                "mbox",
-                "mbox_sha1sum",
-                "openid",
-                "account",
-            ],
-            path,
-        );
-        if let Some(name) = map.get("name") {
-            self.string(name, &join(path, "name"));
-        }
-        let count = self.ifis(map, path);
+        let count = self.actor_common(map, path, &[]);
         if count != 1 {
             self.push(path, format!("an Agent must have exactly one of mbox, mbox_sha1sum, openid, account (found {count})"));
         }
     }
 
-    fn group(&mut self, map: &Map<String, Value>, path: &str) {
-        self.only_keys(
-            map,
-            &[
-                "objectType",
-                "name",
-                "member",
-                "mbox",
-                "mbox_sha1sum",
-                "openid",
-                "account",
-            ],
-            path,
-        );
+    /// What Agents and Groups share: their allowed keys (plus `extra`), `name`, and the IFIs, whose count it returns.
+    fn actor_common(&mut self, map: &Map<String, Value>, path: &str, extra: &[&str]) -> usize {
+        let mut allowed = vec!["objectType", "name"];
+        allowed.extend(IFI_PROPERTIES);
+        allowed.extend(extra);
+        self.only_keys(map, &allowed, path);
         if let Some(name) = map.get("name") {
             self.string(name, &join(path, "name"));
         }
-        let count = self.ifis(map, path);
+        self.ifis(map, path)
+    }
+
+    fn group(&mut self, map: &Map<String, Value>, path: &str) {
+        let count = self.actor_common(map, path, &["member"]);
         if count > 1 {
             self.push(
                 path,

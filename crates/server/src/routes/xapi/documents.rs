@@ -6,6 +6,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use classcode_hub::lrs::{DocumentError, DocumentTarget, Preconditions, WriteMode};
 use classcode_xapi::timestamp::parse_timestamp;
+use classcode_xapi::validate::is_iri;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -49,18 +50,9 @@ fn required<'r>(request: &'r XapiRequest, name: &str) -> Result<&'r str, ApiErro
 
 fn activity_id(request: &XapiRequest) -> Result<String, ApiError> {
     let id = required(request, "activityId")?;
-    iri_ok(id)
+    is_iri(id)
         .then(|| id.to_owned())
         .ok_or_else(|| bad("activityId must be an absolute IRI"))
-}
-
-fn iri_ok(text: &str) -> bool {
-    let scheme_ok = text.split_once(':').is_some_and(|(scheme, _)| {
-        let mut chars = scheme.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    });
-    scheme_ok && !text.contains(char::is_whitespace)
 }
 
 fn agent(request: &XapiRequest) -> Result<Value, ApiError> {
