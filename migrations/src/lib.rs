@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_tenants;
 mod m20261129_000002_create_lrs;
+mod m20261129_000003_create_lti;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_tenants::Migration),
             Box::new(m20261129_000002_create_lrs::Migration),
+            Box::new(m20261129_000003_create_lti::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod documents;
 mod entities;
 mod error;
 mod lrs_credentials;
+mod lti;
 mod statements;
 mod tenants;
 
@@ -17,6 +18,10 @@ pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, 
 pub use documents::{Document, DocumentKind, DocumentScope};
 pub use error::StorageError;
 pub use lrs_credentials::{LrsCredential, NewLrsCredential};
+pub use lti::{
+    ConsumedLoginState, Launch, LoginState, NewOutboxItem, NewPlatform, OutboxItem, OutboxStatus,
+    Platform, PlatformId, ToolKey,
+};
 pub use statements::{
     KeyFilter, NewAttachment, NewStatement, StatementBatch, StatementFilter, StoredStatement,
 };
