@@ -2,8 +2,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod catalog;
 mod health;
 pub mod lrs;
+pub mod lti;
 mod tenants;
 
 use std::sync::Arc;
@@ -20,15 +22,12 @@ pub struct HubSettings {
     pub public_url: String,
     /// Largest page of statements a query returns.
     pub max_statements_per_page: u32,
-}
-
-impl Default for HubSettings {
-    fn default() -> Self {
-        HubSettings {
-            public_url: "http://127.0.0.1:8080".to_owned(),
-            max_statements_per_page: 500,
-        }
-    }
+    /// Seals the tool's private keys and signs the hub's session tokens; the same on every node.
+    pub master_key: lti::MasterKey,
+    /// Timing and retries of the LTI tool.
+    pub lti: lti::LtiSettings,
+    /// Whether this node runs the outbox worker (calls to platforms); the CLI's one-shot commands do not.
+    pub run_workers: bool,
 }
 
 /// The hub's use cases over one storage handle. Cheap to clone.
@@ -38,21 +37,49 @@ pub struct Hub {
     settings: Arc<HubSettings>,
     credential_cache: Arc<lrs::CredentialCache>,
     statement_writer: Arc<lrs::StatementWriter>,
+    lti: Arc<lti::LtiState>,
 }
 
 impl Hub {
-    /// Builds the hub; must run inside a Tokio runtime, where it starts the statement writers.
-    pub fn new(storage: Storage, settings: HubSettings) -> Hub {
+    /// Builds the hub; must run inside a Tokio runtime, where it starts the statement writers and, when the
+    /// settings ask, the outbox worker.
+    pub fn new(storage: Storage, settings: HubSettings) -> anyhow::Result<Hub> {
         let statement_writer = Arc::new(lrs::StatementWriter::start(
             storage.clone(),
             lrs::merge_definition_text,
         ));
-        Hub {
+        let lti = Arc::new(lti::LtiState::new(
+            settings.master_key.clone(),
+            settings.lti.clone(),
+        )?);
+        let run_workers = settings.run_workers;
+        let hub = Hub {
             storage,
             settings: Arc::new(settings),
             credential_cache: Arc::new(lrs::CredentialCache::default()),
             statement_writer,
+            lti,
+        };
+        if run_workers {
+            hub.spawn_outbox_worker();
         }
+        Ok(hub)
+    }
+
+    /// The content catalog.
+    pub fn catalog(&self) -> &catalog::Catalog {
+        &self.lti.catalog
+    }
+
+    /// The tool's public keys, as a JWKS document.
+    pub async fn tool_jwks(&self) -> anyhow::Result<serde_json::Value> {
+        self.lti.keys.jwks(&self.storage).await
+    }
+
+    /// Replaces the tool's signing key; the old one stays published for the grace time. Returns the new `kid`.
+    pub async fn rotate_tool_key(&self) -> anyhow::Result<String> {
+        let grace = chrono::Duration::seconds(self.lti.settings.key_grace_secs);
+        self.lti.keys.rotate(&self.storage, grace).await
     }
 
     pub fn storage(&self) -> &Storage {

@@ -35,6 +35,9 @@ pub struct IncomingAttachment {
 pub enum StoreError {
     #[error("this credential may not write statements")]
     Forbidden,
+    /// A launch token wrote for another learner, or outside its registration.
+    #[error("{0}")]
+    ForeignLearner(String),
     #[error("{0}")]
     Invalid(Violations),
     #[error("{0}")]
@@ -179,10 +182,10 @@ impl Hub {
                 if AgentKey::of(statement.get("actor").unwrap_or(&Value::Null))
                     != AgentKey::of(&restriction.actor)
                 {
-                    return Err(invalid(
-                        format!("{}.actor", path_of(index)),
-                        "a launch token writes only for its own learner",
-                    ));
+                    return Err(StoreError::ForeignLearner(format!(
+                        "{}.actor: a launch token writes only for its own learner",
+                        path_of(index)
+                    )));
                 }
             }
         }
@@ -225,6 +228,7 @@ impl Hub {
         };
         let mut result_ids = Vec::with_capacity(batch.len());
         let mut to_store = Vec::with_capacity(batch.len());
+        let mut grade_candidates = Vec::new();
         for (statement, id) in batch.into_iter().zip(ids) {
             if let Some(id) = id
                 && let Some(stored) = existing.get(&id)
@@ -241,6 +245,9 @@ impl Hub {
             }
             let prepared = prepare_statement(statement, &context);
             result_ids.push(prepared.id);
+            if let Some(candidate) = crate::lti::grade_candidate(prepared.id, &prepared.statement) {
+                grade_candidates.push(candidate);
+            }
             to_store.push(NewStatement {
                 statement_id: prepared.id,
                 stored: prepared.stored,
@@ -278,6 +285,11 @@ impl Hub {
             Err(err) => return Err(StoreError::Unexpected(err.into())),
         }
         tracing::debug!(count, "statements stored");
+        if !grade_candidates.is_empty()
+            && let Err(err) = self.queue_grades(caller.tenant_id, grade_candidates).await
+        {
+            tracing::error!(error = %err, "scores could not be queued for the gradebook");
+        }
         Ok(result_ids)
     }
 
