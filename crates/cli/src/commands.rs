@@ -1,13 +1,14 @@
 //! What each command does; the server and the hub do the work.
 
 use anyhow::Context;
-use classcode_hub::{Hub, HubSettings};
+use classcode_hub::Hub;
 use classcode_server::settings::LogSettings;
 use classcode_server::{Application, Settings, telemetry};
 use classcode_storage::Storage;
 
 use crate::{
-    Cli, Command, ConfigAction, CredentialsAction, LrsAction, MigrateAction, TenantAction,
+    Cli, Command, ConfigAction, CredentialsAction, KeysAction, LrsAction, LtiAction, MigrateAction,
+    PlatformAction, TenantAction,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -32,7 +33,131 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lrs {
             action: LrsAction::Credentials { action },
         } => credentials(settings, action).await,
+        Command::Lti { action } => lti(settings, action).await,
+        Command::Keys { action } => keys(settings, action).await,
     }
+}
+
+async fn lti(settings: Settings, action: LtiAction) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    match action {
+        LtiAction::ToolInfo { json } => {
+            let urls = hub.tool_urls();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&urls)?);
+            } else {
+                println!("LTI 1.3 tool: Class'Code Hub");
+                println!(
+                    "  Dynamic registration URL (Moodle: \"Tool URL\" > Add LTI Advantage): {}",
+                    urls.dynamic_registration
+                );
+                println!("  Login (initiate login) URL:            {}", urls.login);
+                println!("  Launch / redirection URL:              {}", urls.launch);
+                println!(
+                    "  Deep linking URL:                      {}",
+                    urls.deep_linking
+                );
+                println!("  Public keyset (JWKS) URL:              {}", urls.jwks);
+                println!(
+                    "Then register the platform: classcode lti platform add --issuer … --client-id … --auth-url … --token-url … --jwks-url … --deployment-id …"
+                );
+            }
+        }
+        LtiAction::Platform { action } => match action {
+            PlatformAction::Add {
+                issuer,
+                client_id,
+                auth_url,
+                token_url,
+                jwks_url,
+                deployment_ids,
+                tenant,
+                json,
+            } => {
+                let platform = hub
+                    .register_platform(classcode_hub::lti::ManualRegistration {
+                        tenant,
+                        issuer,
+                        client_id,
+                        auth_url,
+                        token_url,
+                        jwks_url,
+                        deployment_ids,
+                    })
+                    .await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&platform)?);
+                } else {
+                    println!(
+                        "registered {} (client_id {}) as {}; deployments: {}",
+                        platform.issuer,
+                        platform.client_id,
+                        platform.id,
+                        if platform.deployment_ids.is_empty() {
+                            "none yet (add one with `classcode lti platform add-deployment`)"
+                                .to_owned()
+                        } else {
+                            platform.deployment_ids.join(", ")
+                        }
+                    );
+                }
+            }
+            PlatformAction::List { json } => {
+                let platforms = hub.list_platforms().await?;
+                print_list(
+                    &platforms,
+                    json,
+                    "no platform yet: use dynamic registration (see `classcode lti tool-info`) or `classcode lti platform add`",
+                    |platform| {
+                        let state = if platform.disabled_at.is_some() {
+                            "disabled"
+                        } else {
+                            "active"
+                        };
+                        format!(
+                            "{} {:8} {}  client_id={}  deployments={}",
+                            platform.id,
+                            state,
+                            platform.issuer,
+                            platform.client_id,
+                            platform.deployment_ids.join(",")
+                        )
+                    },
+                )?;
+            }
+            PlatformAction::Disable { id } => {
+                hub.set_platform_enabled(&id, false).await?;
+                println!("disabled {id}: its launches are refused");
+            }
+            PlatformAction::Enable { id } => {
+                hub.set_platform_enabled(&id, true).await?;
+                println!("enabled {id}");
+            }
+            PlatformAction::AddDeployment { id, deployment_id } => {
+                hub.add_deployment(&id, &deployment_id).await?;
+                println!("{id} accepts deployment {deployment_id}");
+            }
+        },
+    }
+    storage.close().await;
+    Ok(())
+}
+
+async fn keys(settings: Settings, action: KeysAction) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    match action {
+        KeysAction::Rotate => {
+            let kid = hub.rotate_tool_key().await?;
+            println!(
+                "new signing key {kid}; the previous one stays published for lti.key_grace_secs"
+            );
+        }
+        KeysAction::Show => println!("{}", serde_json::to_string_pretty(&hub.tool_jwks().await?)?),
+    }
+    storage.close().await;
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -108,19 +233,13 @@ async fn migrate(settings: Settings, action: MigrateAction) -> anyhow::Result<()
     Ok(())
 }
 
-fn hub_for(settings: &Settings, storage: &Storage) -> Hub {
-    Hub::new(
-        storage.clone(),
-        HubSettings {
-            public_url: settings.effective_public_url(),
-            ..HubSettings::default()
-        },
-    )
+fn hub_for(settings: &Settings, storage: &Storage) -> anyhow::Result<Hub> {
+    Hub::new(storage.clone(), settings.hub_settings(false)?)
 }
 
 async fn credentials(settings: Settings, action: CredentialsAction) -> anyhow::Result<()> {
     let storage = open_current_storage(&settings).await?;
-    let hub = hub_for(&settings, &storage);
+    let hub = hub_for(&settings, &storage)?;
     match action {
         CredentialsAction::Create {
             tenant,
@@ -178,7 +297,7 @@ async fn credentials(settings: Settings, action: CredentialsAction) -> anyhow::R
 
 async fn tenant(settings: Settings, action: TenantAction) -> anyhow::Result<()> {
     let storage = open_current_storage(&settings).await?;
-    let hub = hub_for(&settings, &storage);
+    let hub = hub_for(&settings, &storage)?;
     match action {
         TenantAction::Create {
             name,

@@ -68,6 +68,83 @@ enum Command {
         #[command(subcommand)]
         action: LrsAction,
     },
+    /// The LTI 1.3 tool: platform registrations and the URLs an LMS admin needs.
+    Lti {
+        #[command(subcommand)]
+        action: LtiAction,
+    },
+    /// The tool's signing keys (published at /lti/jwks).
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum LtiAction {
+    /// Platform registrations (one per issuer and client_id, each bound to a tenant).
+    Platform {
+        #[command(subcommand)]
+        action: PlatformAction,
+    },
+    /// Print the URLs to enter in the LMS (login, launch, JWKS, dynamic registration, deep linking).
+    ToolInfo {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlatformAction {
+    /// Register a platform by hand (the values come from the LMS's tool configuration page).
+    Add {
+        /// The platform's issuer, e.g. https://moodle.example.org.
+        #[arg(long)]
+        issuer: String,
+        /// The client_id the platform gave this tool.
+        #[arg(long)]
+        client_id: String,
+        /// The platform's OIDC authorization URL.
+        #[arg(long)]
+        auth_url: String,
+        /// The platform's OAuth2 token URL (for grades and rosters).
+        #[arg(long)]
+        token_url: String,
+        /// The platform's public keyset URL.
+        #[arg(long)]
+        jwks_url: String,
+        /// A deployment id; repeat for several.
+        #[arg(long = "deployment-id")]
+        deployment_ids: Vec<String>,
+        /// The tenant to store this platform's data in (default: a new one named after the issuer).
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List registrations.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refuse launches from a registration.
+    Disable { id: String },
+    /// Accept launches from a registration again.
+    Enable { id: String },
+    /// Accept one more deployment id for a registration.
+    AddDeployment {
+        id: String,
+        #[arg(long)]
+        deployment_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Make a new signing key; the old one stays published until what it signed has expired.
+    Rotate,
+    /// Print the published keys (JWKS).
+    Show,
 }
 
 #[derive(Subcommand)]

@@ -27,6 +27,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub admin: AdminSettings,
     pub lrs: LrsSettings,
+    pub security: SecuritySettings,
+    pub lti: LtiSettings,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,6 +104,41 @@ impl Default for LrsSettings {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// 32 bytes in base64: seals the tool's private keys and signs session tokens. Empty: kept in
+    /// `<data_dir>/master.key`, made on first start. Several nodes must share one.
+    pub master_key: Secret,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LtiSettings {
+    pub id_token_leeway_secs: i64,
+    pub login_state_ttl_secs: i64,
+    pub session_ttl_secs: i64,
+    pub outbox_poll_ms: u64,
+    pub outbox_retry_base_ms: u64,
+    pub outbox_max_attempts: i32,
+    pub key_grace_secs: i64,
+}
+
+impl Default for LtiSettings {
+    fn default() -> Self {
+        let hub = classcode_hub::lti::LtiSettings::default();
+        LtiSettings {
+            id_token_leeway_secs: hub.id_token_leeway_secs,
+            login_state_ttl_secs: hub.login_state_ttl_secs,
+            session_ttl_secs: hub.session_ttl_secs,
+            outbox_poll_ms: hub.outbox_poll_ms,
+            outbox_retry_base_ms: hub.outbox_retry_base_ms,
+            outbox_max_attempts: hub.outbox_max_attempts,
+            key_grace_secs: hub.key_grace_secs,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct AdminSettings {
     /// Bearer token of the admin HTTP API (`/api/admin/…`); empty turns that API off.
     pub api_token: Secret,
@@ -116,6 +153,8 @@ impl Default for Settings {
             log: LogSettings::default(),
             admin: AdminSettings::default(),
             lrs: LrsSettings::default(),
+            security: SecuritySettings::default(),
+            lti: LtiSettings::default(),
         }
     }
 }
@@ -300,6 +339,64 @@ impl Settings {
     pub fn ensure_data_dir(&self) -> Result<(), SettingsError> {
         ensure_writable_dir(&self.data_dir)
     }
+
+    /// The settings of the use cases, with the master key resolved: `security.master_key`, else the key file in
+    /// the data dir (made on first use, readable by its owner only).
+    pub fn hub_settings(&self, run_workers: bool) -> anyhow::Result<classcode_hub::HubSettings> {
+        use anyhow::Context as _;
+        use classcode_hub::lti::MasterKey;
+        let master_key = if self.security.master_key.is_empty() {
+            let path = self.data_dir.join("master.key");
+            match std::fs::read_to_string(&path) {
+                Ok(text) => MasterKey::from_base64(&text)
+                    .with_context(|| format!("reading the master key in {}", path.display()))?,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    let key = MasterKey::generate()?;
+                    write_private_file(&path, &key.to_base64()).with_context(|| {
+                        format!("writing a new master key to {}", path.display())
+                    })?;
+                    tracing::info!(path = %path.display(), "made a master key (set security.master_key to share one between nodes)");
+                    key
+                }
+                Err(err) => {
+                    return Err(err)
+                        .with_context(|| format!("reading the master key in {}", path.display()));
+                }
+            }
+        } else {
+            MasterKey::from_base64(self.security.master_key.expose())
+                .context("security.master_key")?
+        };
+        Ok(classcode_hub::HubSettings {
+            public_url: self.effective_public_url(),
+            max_statements_per_page: self.lrs.max_statements_per_page,
+            master_key,
+            lti: classcode_hub::lti::LtiSettings {
+                id_token_leeway_secs: self.lti.id_token_leeway_secs,
+                login_state_ttl_secs: self.lti.login_state_ttl_secs,
+                session_ttl_secs: self.lti.session_ttl_secs,
+                outbox_poll_ms: self.lti.outbox_poll_ms,
+                outbox_retry_base_ms: self.lti.outbox_retry_base_ms,
+                outbox_max_attempts: self.lti.outbox_max_attempts,
+                key_grace_secs: self.lti.key_grace_secs,
+            },
+            run_workers,
+        })
+    }
+}
+
+fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
 }
 
 /// One figment error as `key: problem (from where)`, naming the environment variable when that is the source.

@@ -8,7 +8,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use classcode_hub::{Hub, HubSettings};
+use classcode_hub::Hub;
 use classcode_storage::Storage;
 
 use crate::error::ApiError;
@@ -30,7 +30,7 @@ pub struct Application {
 impl Application {
     /// Opens the database, applies migrations (unless told not to) and binds `server.bind`.
     /// Every failure here is one message that names what to fix.
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
         settings.ensure_data_dir()?;
         let storage = Storage::connect(&settings.connect_options()).await?;
         if settings.database.migrate_on_start {
@@ -49,13 +49,10 @@ impl Application {
             )
         })?;
         let address = listener.local_addr().context("reading the bound address")?;
-        let hub = Hub::new(
-            storage.clone(),
-            HubSettings {
-                public_url: settings.effective_public_url(),
-                max_statements_per_page: settings.lrs.max_statements_per_page,
-            },
-        );
+        // Without a configured public URL, the hub names itself by the address it really bound (port 0 included).
+        settings.server.bind = address;
+        let hub = Hub::new(storage.clone(), settings.hub_settings(true)?)
+            .context("starting the use cases")?;
         let server = build_server(listener, &settings, hub)?;
         tracing::info!(
             address = %address,
@@ -115,6 +112,7 @@ fn build_server(listener: TcpListener, settings: &Settings, hub: Hub) -> anyhow:
             .configure(routes::health::configure)
             .configure(routes::metrics::configure)
             .configure(routes::admin::configure)
+            .configure(routes::lti::configure)
             .configure(|cfg| routes::xapi::configure(cfg, &lrs_path))
             .default_service(web::to(not_found))
     })

@@ -2,5 +2,6 @@
 
 pub mod admin;
 pub mod health;
+pub mod lti;
 pub mod metrics;
 pub mod xapi;

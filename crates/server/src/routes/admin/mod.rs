@@ -2,6 +2,7 @@
 
 mod auth;
 mod lrs_credentials;
+mod lti_platforms;
 mod tenants;
 
 use actix_web::web;
@@ -12,6 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/admin")
             .configure(tenants::configure)
-            .configure(lrs_credentials::configure),
+            .configure(lrs_credentials::configure)
+            .configure(lti_platforms::configure),
     );
 }

@@ -211,9 +211,23 @@ async fn authenticate(hub: &Hub, request: &XapiRequest) -> Result<LrsCaller, Api
             "send HTTP Basic credentials of an LRS client (key and secret)".to_owned(),
         )
     };
-    let encoded = request
-        .header("authorization")
-        .and_then(|value| value.strip_prefix("Basic "))
+    let authorization = request.header("authorization").ok_or_else(unauthorized)?;
+    // A launch token (the player's session after an LTI launch) comes as `Bearer`, or as `Basic` with the token
+    // itself, as cmi5 content sends what the launch gave it.
+    let launch_token = authorization.strip_prefix("Bearer ").or_else(|| {
+        authorization
+            .strip_prefix("Basic ")
+            .filter(|rest| rest.matches('.').count() == 2)
+    });
+    if let Some(token) = launch_token {
+        return hub.authenticate_launch_token(token.trim()).map_err(|_| {
+            ApiError::Unauthorized(
+                "the launch token is invalid or expired: launch the activity again".to_owned(),
+            )
+        });
+    }
+    let encoded = authorization
+        .strip_prefix("Basic ")
         .ok_or_else(unauthorized)?;
     let decoded = STANDARD
         .decode(encoded.trim())

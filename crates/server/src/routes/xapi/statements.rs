@@ -105,6 +105,7 @@ fn read_statements(
 fn store_error(err: StoreError) -> ApiError {
     match err {
         StoreError::Forbidden => ApiError::Forbidden(err.to_string()),
+        StoreError::ForeignLearner(message) => ApiError::Forbidden(message),
         StoreError::Invalid(violations) => ApiError::Validation(violations),
         StoreError::Conflict(message) => ApiError::Conflict(message),
         StoreError::Unexpected(inner) => ApiError::Unexpected(inner),
