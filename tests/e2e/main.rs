@@ -10,4 +10,5 @@ mod admin_api;
 mod lrs_access;
 mod lrs_documents;
 mod lrs_statements;
+mod lti_launch;
 mod operations;

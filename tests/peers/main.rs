@@ -62,3 +62,34 @@ async fn tincan_python_stores_pages_voids_and_keeps_state() {
     let python = std::env::var("CLASSCODE_PEERS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     run_peer(&python, &peers_dir().join("tincan/clients.py"), "tincan:").await;
 }
+
+#[tokio::test]
+async fn lti_platform_round_trip_with_lti1p3platform() {
+    // Fast outbox retries so the platform's two forced 503s are retried within the driver's wait.
+    let app = classcode_test_support::spawn_app_with(|settings| {
+        settings.lti.outbox_poll_ms = 100;
+        settings.lti.outbox_retry_base_ms = 300;
+    })
+    .await;
+    let python = std::env::var("CLASSCODE_PEERS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script = peers_dir().join("lti/roundtrip.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .env("HUB_URL", &app.address)
+        .env("ADMIN_TOKEN", classcode_test_support::ADMIN_TOKEN)
+        .output()
+        .await
+        .unwrap_or_else(|err| panic!("cannot run {python} (is it installed?): {err}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let summary = stdout
+        .lines()
+        .find(|line| line.starts_with("lti-platform:"))
+        .unwrap_or_else(|| panic!("no summary line in:\n{stdout}\n{stderr}"));
+    assert!(
+        output.status.success()
+            && summary.ends_with(" 0 failed")
+            && !summary.contains(": 0 passed"),
+        "{summary}\n{stdout}\n{stderr}"
+    );
+}
