@@ -2,10 +2,12 @@
 //! an admin URL), loads a generated Class'Code workload over HTTP and prints throughput, latency and memory.
 //!
 //! `cargo run --release -p classcode-bench -- lrs --statements 1000000 [--pg postgres://postgres@127.0.0.1/test]`
+//! `cargo run --release -p classcode-bench -- lti --launches 5000 [--pg postgres://postgres@127.0.0.1/test]`
 
 #![forbid(unsafe_code)]
 
 mod lrs;
+mod lti;
 mod server;
 mod workload;
 
@@ -25,6 +27,8 @@ struct Cli {
 enum Bench {
     /// The embedded LRS: batch and single ingest, filtered queries, server memory.
     Lrs(lrs::LrsBench),
+    /// The LTI tool: full launches (login initiation + id_token launch) per second and their latency.
+    Lti(lti::LtiBench),
 }
 
 #[tokio::main]
@@ -32,6 +36,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.bench {
         Bench::Lrs(options) => lrs::run(options).await,
+        Bench::Lti(options) => lti::run(options).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

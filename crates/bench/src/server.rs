@@ -13,6 +13,9 @@ use tokio::process::{Child, Command};
 
 /// A running hub with one tenant and one LRS credential.
 pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub origin: String,
+    /// The LRS base, `<origin>/xapi`.
     pub base: String,
     pub key: String,
     pub secret: String,
@@ -55,6 +58,19 @@ fn run_cli(binary: &Path, database: &TestDatabase, args: &[&str]) -> anyhow::Res
 }
 
 impl Server {
+    /// A hub with one LTI platform registration (`lti platform add` with these arguments) and no LRS credential.
+    pub async fn start_with_platform(
+        pg_admin_url: Option<&str>,
+        platform_args: &[&str],
+    ) -> anyhow::Result<Server> {
+        let binary = classcode_binary()?;
+        let database = TestDatabase::create_on(pg_admin_url).await?;
+        let mut args = vec!["lti", "platform", "add"];
+        args.extend_from_slice(platform_args);
+        run_cli(&binary, &database, &args)?;
+        Server::spawn(&binary, database, String::new(), String::new()).await
+    }
+
     pub async fn start(pg_admin_url: Option<&str>) -> anyhow::Result<Server> {
         let binary = classcode_binary()?;
         let database = TestDatabase::create_on(pg_admin_url).await?;
@@ -83,7 +99,16 @@ impl Server {
             .as_str()
             .context("credential secret")?
             .to_owned();
-        let mut child = Command::new(&binary)
+        Server::spawn(&binary, database, key, secret).await
+    }
+
+    async fn spawn(
+        binary: &Path,
+        database: TestDatabase,
+        key: String,
+        secret: String,
+    ) -> anyhow::Result<Server> {
+        let mut child = Command::new(binary)
             .arg("--data-dir")
             .arg(database.dir.join("data"))
             .arg("--database-url")
@@ -125,6 +150,7 @@ impl Server {
             });
         }
         Ok(Server {
+            origin: format!("http://{address}"),
             base: format!("http://{address}/xapi"),
             key,
             secret,

@@ -98,7 +98,7 @@ enum LtiAction {
 enum PlatformAction {
     /// Register a platform by hand (the values come from the LMS's tool configuration page).
     Add {
-        /// The platform's issuer, e.g. https://moodle.example.org.
+        /// The platform's issuer, e.g. `https://moodle.example.org`.
         #[arg(long)]
         issuer: String,
         /// The client_id the platform gave this tool.
