@@ -344,3 +344,122 @@ async fn config_check_prints_the_effective_settings_without_secrets() {
     assert!(stdout.contains("db.internal:5432/hub"), "{stdout}");
     assert!(stdout.contains("format = \"json\""), "{stdout}");
 }
+
+async fn cli_output(database: &TestDatabase, args: &[&str]) -> String {
+    let output = classcode(database).args(args).output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "classcode {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn lti_platforms_are_registered_listed_disabled_and_keys_rotate_keeping_the_old_one_published()
+ {
+    let database = TestDatabase::create().await.unwrap();
+    let added: serde_json::Value = serde_json::from_str(
+        &cli_output(
+            &database,
+            &[
+                "lti",
+                "platform",
+                "add",
+                "--issuer",
+                "https://canvas.example.org",
+                "--client-id",
+                "100",
+                "--auth-url",
+                "https://canvas.example.org/auth",
+                "--token-url",
+                "https://canvas.example.org/token",
+                "--jwks-url",
+                "https://canvas.example.org/jwks",
+                "--deployment-id",
+                "1:a",
+                "--json",
+            ],
+        )
+        .await,
+    )
+    .unwrap();
+    let id = added["id"].as_str().unwrap().to_owned();
+    // Canvas shares one issuer between developer keys: a second client_id is a second registration.
+    cli_output(
+        &database,
+        &[
+            "lti",
+            "platform",
+            "add",
+            "--issuer",
+            "https://canvas.example.org",
+            "--client-id",
+            "200",
+            "--auth-url",
+            "https://canvas.example.org/auth",
+            "--token-url",
+            "https://canvas.example.org/token",
+            "--jwks-url",
+            "https://canvas.example.org/jwks",
+        ],
+    )
+    .await;
+    cli_output(
+        &database,
+        &[
+            "lti",
+            "platform",
+            "add-deployment",
+            &id,
+            "--deployment-id",
+            "2:b",
+        ],
+    )
+    .await;
+    cli_output(&database, &["lti", "platform", "disable", &id]).await;
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli_output(&database, &["lti", "platform", "list", "--json"]).await)
+            .unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let first = listed
+        .iter()
+        .find(|platform| platform["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(first["deployment_ids"], serde_json::json!(["1:a", "2:b"]));
+    assert!(!first["disabled_at"].is_null());
+
+    let info: serde_json::Value =
+        serde_json::from_str(&cli_output(&database, &["lti", "tool-info", "--json"]).await)
+            .unwrap();
+    assert!(
+        info["dynamic_registration"]
+            .as_str()
+            .unwrap()
+            .ends_with("/lti/register")
+    );
+
+    let before: serde_json::Value =
+        serde_json::from_str(&cli_output(&database, &["keys", "show"]).await).unwrap();
+    let old_kid = before["keys"][0]["kid"].as_str().unwrap().to_owned();
+    cli_output(&database, &["keys", "rotate"]).await;
+    let after: serde_json::Value =
+        serde_json::from_str(&cli_output(&database, &["keys", "show"]).await).unwrap();
+    let kids: Vec<&str> = after["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    assert!(
+        kids.contains(&old_kid.as_str()),
+        "the replaced key stays published"
+    );
+    assert!(
+        std::fs::read_to_string(database.dir.join("data/master.key")).is_ok(),
+        "the master key was made in the data dir"
+    );
+}

@@ -4,6 +4,7 @@ mod credentials;
 mod documents;
 mod statements;
 mod writer;
+mod x5c;
 
 use classcode_storage::TenantId;
 use serde_json::Value;

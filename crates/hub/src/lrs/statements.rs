@@ -576,6 +576,7 @@ fn check_attachments(
             };
             let jws = String::from_utf8_lossy(&part.content);
             signature::check_signature(statement, &jws).map_err(|rule| invalid(&path, rule))?;
+            super::x5c::verify_with_x5c(&jws).map_err(|rule| invalid(&path, rule))?;
         }
     }
     Ok(by_hash

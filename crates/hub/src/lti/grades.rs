@@ -144,10 +144,22 @@ impl Hub {
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(every);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_sweep = tokio::time::Instant::now();
             loop {
                 ticker.tick().await;
                 if let Err(err) = hub.run_outbox_once().await {
                     tracing::warn!(error = %err, "outbox pass failed");
+                }
+                // Login states are short-lived: forget the expired ones once a minute.
+                if last_sweep.elapsed() >= Duration::from_secs(60) {
+                    last_sweep = tokio::time::Instant::now();
+                    if let Err(err) = hub
+                        .storage
+                        .delete_login_states_expired_before(Utc::now())
+                        .await
+                    {
+                        tracing::warn!(error = %err, "sweeping expired login states failed");
+                    }
                 }
             }
         });
