@@ -114,10 +114,11 @@ impl ItemKind {
     }
 }
 
-/// The catalog: modules and parcours by id.
+/// The catalog: modules and parcours by id, and the pickable items, computed once.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     modules: BTreeMap<String, Module>,
+    items: Vec<CatalogItem>,
 }
 
 const DEMO_MANIFESTS: [&str; 6] = [
@@ -141,6 +142,7 @@ impl Catalog {
                 .map_err(|err| anyhow::anyhow!("demo manifest does not parse: {err}"))?;
             catalog.modules.insert(module.id.clone(), module);
         }
+        catalog.items = catalog.compute_items();
         Ok(catalog)
     }
 
@@ -150,7 +152,11 @@ impl Catalog {
     }
 
     /// Every pickable item: parcours first, then each module followed by its activities.
-    pub fn items(&self) -> Vec<CatalogItem> {
+    pub fn items(&self) -> &[CatalogItem] {
+        &self.items
+    }
+
+    fn compute_items(&self) -> Vec<CatalogItem> {
         let mut items = Vec::new();
         let (parcours, modules): (Vec<&Module>, Vec<&Module>) = self
             .modules
@@ -192,10 +198,8 @@ impl Catalog {
     }
 
     /// The item with this content id.
-    pub fn item(&self, content_id: &str) -> Option<CatalogItem> {
-        self.items()
-            .into_iter()
-            .find(|item| item.content_id == content_id)
+    pub fn item(&self, content_id: &str) -> Option<&CatalogItem> {
+        self.items.iter().find(|item| item.content_id == content_id)
     }
 }
 

@@ -109,6 +109,11 @@ pub struct Storage {
     db: DatabaseConnection,
     pool: Pool,
     max_connections: u32,
+    /// Where relaxed-durability writes go (see [`Storage::relaxed`]): on SQLite a one-connection pool with
+    /// `synchronous=NORMAL`, on PostgreSQL a small pool with `synchronous_commit=off`.
+    relaxed: DatabaseConnection,
+    relaxed_sqlite_pool: Option<SqlitePool>,
+    relaxed_pg_pool: Option<PgPool>,
 }
 
 impl Storage {
@@ -132,6 +137,9 @@ impl Storage {
                 SqliteSync::Normal => SqliteSynchronous::Normal,
             });
         let path = connect_options.get_filename().display().to_string();
+        let relaxed_options = connect_options
+            .clone()
+            .synchronous(SqliteSynchronous::Normal);
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .min_connections(options.min_connections)
@@ -139,13 +147,27 @@ impl Storage {
             .connect_with(connect_options)
             .await
             .map_err(|err| ConnectError::Sqlite {
-                path,
+                path: path.clone(),
+                reason: err.to_string(),
+            })?;
+        // One connection: relaxed writes never wait on each other through SQLite's busy handler.
+        let relaxed_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(relaxed_options)
+            .await
+            .map_err(|err| ConnectError::Sqlite {
+                path: path.clone(),
                 reason: err.to_string(),
             })?;
         Ok(Storage {
             db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool.clone()),
             pool: Pool::Sqlite(pool),
             max_connections: options.max_connections,
+            relaxed: SqlxSqliteConnector::from_sqlx_sqlite_pool(relaxed_pool.clone()),
+            relaxed_sqlite_pool: Some(relaxed_pool),
+            relaxed_pg_pool: None,
         })
     }
 
@@ -183,18 +205,44 @@ impl Storage {
             .max_connections(options.max_connections)
             .min_connections(options.min_connections)
             .acquire_timeout(options.acquire_timeout)
-            .connect_with(connect_options)
+            .connect_with(connect_options.clone())
             .await
             .map_err(|err| fail(err.to_string()))?;
+        // Relaxed writes get connections of their own, with synchronous_commit off for the whole session.
+        let relaxed_pool = PgPoolOptions::new()
+            .max_connections((options.max_connections / 4).max(2))
+            .min_connections(0)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(
+                connect_options
+                    .clone()
+                    .options([("synchronous_commit", "off")]),
+            )
+            .await
+            .map_err(|err| fail(err.to_string()))?;
+        let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
         Ok(Storage {
-            db: SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone()),
+            relaxed: SqlxPostgresConnector::from_sqlx_postgres_pool(relaxed_pool.clone()),
+            relaxed_pg_pool: Some(relaxed_pool),
+            db,
             pool: Pool::Postgres(pool),
             max_connections: options.max_connections,
+            relaxed_sqlite_pool: None,
         })
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The connection for writes whose commit does not wait for the disk: bookkeeping that nothing acknowledged
+    /// depends on until a later, fully synced commit (LTI login states and launches: a statement that could lead to
+    /// a grade is always stored after its launch, and syncing the log for it syncs the launch written before).
+    /// SQLite: `synchronous=NORMAL` on a connection of its own (so these writes never queue in SQLite's busy
+    /// handler); PostgreSQL: `synchronous_commit=off`. Either way a crash of the hub loses nothing committed; a
+    /// power cut may lose the last ones. Use single statements (autocommit) on it.
+    pub(crate) fn relaxed(&self) -> &DatabaseConnection {
+        &self.relaxed
     }
 
     pub fn backend(&self) -> Backend {
@@ -291,6 +339,12 @@ impl Storage {
 
     /// Closes every pooled connection (after a graceful shutdown).
     pub async fn close(&self) {
+        if let Some(pool) = &self.relaxed_sqlite_pool {
+            pool.close().await;
+        }
+        if let Some(pool) = &self.relaxed_pg_pool {
+            pool.close().await;
+        }
         match &self.pool {
             Pool::Sqlite(pool) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,

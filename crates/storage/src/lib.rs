@@ -19,8 +19,8 @@ pub use documents::{Document, DocumentKind, DocumentScope};
 pub use error::StorageError;
 pub use lrs_credentials::{LrsCredential, NewLrsCredential};
 pub use lti::{
-    ConsumedLoginState, Launch, LoginState, NewOutboxItem, NewPlatform, OutboxItem, OutboxStatus,
-    Platform, PlatformId, ToolKey,
+    Launch, LoginState, NewOutboxItem, NewPlatform, OutboxItem, OutboxStatus, Platform, PlatformId,
+    ToolKey,
 };
 pub use statements::{
     KeyFilter, NewAttachment, NewStatement, StatementBatch, StatementFilter, StoredStatement,

@@ -88,19 +88,6 @@ pub struct LoginState {
     pub used_at: Option<DateTime<Utc>>,
 }
 
-/// What happened when a launch tried to use a login state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConsumedLoginState {
-    /// It was valid and is now used up.
-    Consumed(LoginState),
-    /// No such state: forged, or from another tool.
-    Unknown,
-    /// Used before: a replayed launch.
-    AlreadyUsed,
-    /// Past its expiry.
-    Expired,
-}
-
 /// A launch the hub accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Launch {
@@ -447,7 +434,7 @@ impl Storage {
         Ok(result.rows_affected)
     }
 
-    /// Stores a login state.
+    /// Stores a login state (a relaxed write: see [`Storage::begin_relaxed`]).
     pub async fn insert_login_state(&self, state: LoginState) -> Result<(), StorageError> {
         lti_login_states::ActiveModel {
             state: Set(state.state),
@@ -460,7 +447,7 @@ impl Storage {
             expires_at: Set(state.expires_at),
             used_at: Set(None),
         }
-        .insert(self.db())
+        .insert(self.relaxed())
         .await?;
         Ok(())
     }
@@ -473,34 +460,24 @@ impl Storage {
             .map(LoginState::from))
     }
 
-    /// Uses up a login state: at most one caller, on any node, ever gets [`ConsumedLoginState::Consumed`].
+    /// Uses up a login state in one statement, if it exists, is unused, has not expired and the browser showed
+    /// its secret: at most one caller, on any node, ever gets it back. `None` means one of those failed; read the
+    /// state with [`Storage::find_login_state`] to tell which. A relaxed write.
     pub async fn consume_login_state(
         &self,
         state: &str,
+        browser_secret: &str,
         now: DateTime<Utc>,
-    ) -> Result<ConsumedLoginState, StorageError> {
-        let Some(found) = self.find_login_state(state).await? else {
-            return Ok(ConsumedLoginState::Unknown);
-        };
-        if found.used_at.is_some() {
-            return Ok(ConsumedLoginState::AlreadyUsed);
-        }
-        if found.expires_at <= now {
-            return Ok(ConsumedLoginState::Expired);
-        }
-        let result = lti_login_states::Entity::update_many()
+    ) -> Result<Option<LoginState>, StorageError> {
+        let mut updated = lti_login_states::Entity::update_many()
             .col_expr(lti_login_states::Column::UsedAt, Expr::value(Some(now)))
             .filter(lti_login_states::Column::State.eq(state))
+            .filter(lti_login_states::Column::BrowserSecret.eq(browser_secret))
             .filter(lti_login_states::Column::UsedAt.is_null())
-            .exec(self.db())
+            .filter(lti_login_states::Column::ExpiresAt.gt(now))
+            .exec_with_returning(self.relaxed())
             .await?;
-        if result.rows_affected == 0 {
-            return Ok(ConsumedLoginState::AlreadyUsed);
-        }
-        Ok(ConsumedLoginState::Consumed(LoginState {
-            used_at: Some(now),
-            ..found
-        }))
+        Ok(updated.pop().map(LoginState::from))
     }
 
     /// Forgets login states that expired before `before`.
@@ -510,12 +487,12 @@ impl Storage {
     ) -> Result<u64, StorageError> {
         let result = lti_login_states::Entity::delete_many()
             .filter(lti_login_states::Column::ExpiresAt.lt(before))
-            .exec(self.db())
+            .exec(self.relaxed())
             .await?;
         Ok(result.rows_affected)
     }
 
-    /// Records an accepted launch.
+    /// Records an accepted launch (a relaxed write: see [`Storage::begin_relaxed`]).
     pub async fn insert_launch(&self, launch: Launch) -> Result<(), StorageError> {
         lti_launches::ActiveModel {
             id: Set(launch.id),
@@ -532,7 +509,7 @@ impl Storage {
             claims: Set(launch.claims),
             created_at: Set(launch.created_at),
         }
-        .insert(self.db())
+        .insert(self.relaxed())
         .await?;
         Ok(())
     }

@@ -77,6 +77,9 @@ GRADING_PROGRESS = {"FullyGraded", "Pending", "PendingManual", "Failed", "NotRea
 
 # Values of lti_message_hint; the login_hint is the user id.
 MESSAGE_RESOURCE = "resource"
+# A launch of a second resource link whose AGS claim has no `lineitem`: the tool must find or create its line item.
+MESSAGE_RESOURCE_UNLINKED = "resource-unlinked"
+RESOURCE_LINK_ID_UNLINKED = "rl-2"
 MESSAGE_DEEP_LINK = "deep_link"
 
 DEEP_LINK_DATA = "dl-opaque-42"
@@ -199,6 +202,12 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
                 accept_presentation_document_targets=["iframe", "window"],
                 data=DEEP_LINK_DATA,
             )
+        elif preflight_response["lti_message_hint"] == MESSAGE_RESOURCE_UNLINKED:
+            self.set_launch_url(self._platform.resource_link_target())
+            self.set_resource_link_claim(RESOURCE_LINK_ID_UNLINKED, title="Le jeu du robot")
+            # AGS 2.0 §3.1: without `lineitem`, the tool finds or creates the link's line item under `lineitems`.
+            self.set_ags(f"{issuer}/ags/lineitems", None, allow_creating_lineitems=True)
+            self.set_nrps(f"{issuer}/nrps/memberships")
         else:
             self.set_launch_url(self._platform.resource_link_target())
             self.set_resource_link_claim(RESOURCE_LINK_ID, title="Les algorithmes débranchés")
@@ -346,6 +355,11 @@ class Platform:
         else:
             login.set_launch_url(self.resource_link_target())
         return login.initiate_login(user_id)
+
+    def line_items(self) -> list[dict]:
+        """The line items the platform holds, created by tools included."""
+        with self._lock:
+            return copy.deepcopy(list(self._line_items.values()))
 
     def records(self) -> dict:
         """A snapshot of everything recorded so far."""
@@ -500,7 +514,7 @@ class Platform:
         self._require_tool()
         user_id = request.args.get("user", "student-1")
         message = request.args.get("message", MESSAGE_RESOURCE)
-        if user_id not in USERS or message not in (MESSAGE_RESOURCE, MESSAGE_DEEP_LINK):
+        if user_id not in USERS or message not in (MESSAGE_RESOURCE, MESSAGE_RESOURCE_UNLINKED, MESSAGE_DEEP_LINK):
             raise _Rejection(400, f"unknown user {user_id!r} or message {message!r}")
         return Response(status=302, headers={"Location": self.login_initiation_url(user_id, message)})
 
@@ -520,7 +534,7 @@ class Platform:
             problems.append(f"redirect_uri {params.get('redirect_uri')!r} is not a registered redirect_uri")
         if params.get("login_hint") not in USERS:
             problems.append(f"login_hint {params.get('login_hint')!r} names no user")
-        if params.get("lti_message_hint") not in (MESSAGE_RESOURCE, MESSAGE_DEEP_LINK):
+        if params.get("lti_message_hint") not in (MESSAGE_RESOURCE, MESSAGE_RESOURCE_UNLINKED, MESSAGE_DEEP_LINK):
             problems.append(f"lti_message_hint {params.get('lti_message_hint')!r} names no message")
         problems += [f"{name} is missing" for name in ("nonce", "state") if not params.get(name)]
         if problems:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, parse_qsl, urljoin, urlsplit
 
 import requests
 
-from lti_platform import MESSAGE_DEEP_LINK, MESSAGE_RESOURCE, Platform
+from lti_platform import MESSAGE_DEEP_LINK, MESSAGE_RESOURCE, MESSAGE_RESOURCE_UNLINKED, RESOURCE_LINK_ID_UNLINKED, Platform
 
 TIMEOUT = 15  # seconds for each HTTP request
 SCORE_WAIT = 30  # seconds the hub has to deliver the score, retries included
@@ -177,6 +177,7 @@ class RoundTrip:
                 self.student_launches,
                 self.replay_and_tampering,
                 self.grade_passback,
+                self.grade_without_line_item,
                 self.teacher_launch,
                 self.roster,
                 self.deep_linking,
@@ -440,6 +441,44 @@ class RoundTrip:
             "grade passback: a statement about another learner with student-1's credentials is a 403",
             response.status_code == 403,
             describe(response),
+        )
+
+    def grade_without_line_item(self) -> None:
+        """A launch whose AGS claim has only `lineitems`: the hub finds or creates the link's line item."""
+        self.requires("line item creation", "a registered tool", self.platform.tool is not None)
+        _, page = self.launch("launch without line item", "student-2", MESSAGE_RESOURCE_UNLINKED)
+        player = self.check_player("launch without line item", page, "student-2")
+        statement = completed_statement(player)
+        statement["result"]["score"]["scaled"] = 0.6
+        response = self.post_statement(player, statement)
+        self.need("line item creation: the statement is stored", response.status_code == 200, describe(response))
+        deadline = time.monotonic() + SCORE_WAIT
+        accepted = None
+        while accepted is None and time.monotonic() < deadline:
+            time.sleep(0.25)
+            accepted = next(
+                (
+                    attempt
+                    for attempt in self.platform.records()["scores"]
+                    if attempt["status"] == 204 and (attempt["score"] or {}).get("userId") == "student-2"
+                ),
+                None,
+            )
+        self.need(f"line item creation: a score for student-2 arrived within {SCORE_WAIT} s", accepted is not None, "")
+        created = [item for item in self.platform.line_items() if item.get("resourceLinkId") == RESOURCE_LINK_ID_UNLINKED]
+        self.check(
+            "line item creation: the hub created one line item for the resource link",
+            len(created) == 1 and created[0].get("scoreMaximum", 0) > 0,
+            json.dumps(self.platform.line_items()),
+        )
+        url = urlsplit(accepted["url"])
+        self.check(
+            "line item creation: the score went to the created line item's /scores, at 60 %",
+            bool(created)
+            and accepted["url"].split("?")[0] == created[0]["id"].split("?")[0] + "/scores"
+            and score_ratio(accepted["score"]) is not None
+            and abs(score_ratio(accepted["score"]) - 0.6) < 1e-9,
+            f"{accepted['url']} {json.dumps(accepted['score'])} {url.query}",
         )
 
     def teacher_launch(self) -> None:

@@ -9,7 +9,7 @@ use classcode_lti::roles::{self, Standing};
 use classcode_lti::{
     IdTokenError, IdTokenExpectations, LaunchClaims, MessageType, verify_id_token,
 };
-use classcode_storage::{ConsumedLoginState, Launch, LoginState, Platform, StorageError};
+use classcode_storage::{Launch, LoginState, Platform, StorageError};
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -312,7 +312,20 @@ impl Hub {
         issuer: &str,
         client_id: Option<&str>,
     ) -> Result<Platform, LoginError> {
-        let mut platforms = self.storage.find_platforms_by_issuer(issuer).await?;
+        let of_issuer = |all: &[Platform]| -> Vec<Platform> {
+            all.iter()
+                .filter(|platform| platform.issuer == issuer)
+                .cloned()
+                .collect()
+        };
+        let mut platforms = of_issuer(&self.cached_platforms(false).await?);
+        let client_known = |platforms: &[Platform]| {
+            client_id.is_none_or(|id| platforms.iter().any(|platform| platform.client_id == id))
+        };
+        // A registration made on another node in the last seconds is not in this node's copy yet.
+        if platforms.is_empty() || !client_known(&platforms) {
+            platforms = of_issuer(&self.cached_platforms(true).await?);
+        }
         if platforms.is_empty() {
             return Err(LoginError::UnknownIssuer(issuer.to_owned()));
         }
@@ -343,49 +356,44 @@ impl Hub {
         let state = state
             .filter(|v| !v.is_empty())
             .ok_or(LaunchError::Missing("state"))?;
-        let login = self
-            .storage
-            .find_login_state(state)
-            .await?
-            .ok_or(LaunchError::UnknownState)?;
-        match &binding {
-            BrowserBinding::Presented(value) => {
-                if !bool::from(value.as_bytes().ct_eq(login.browser_secret.as_bytes())) {
-                    return Err(LaunchError::StateMismatch);
+        let now = Utc::now();
+        let login = match &binding {
+            // The happy path is one statement: the state is used up only by the browser that holds its secret.
+            BrowserBinding::Presented(secret) => {
+                match self.storage.consume_login_state(state, secret, now).await? {
+                    Some(login) => login,
+                    None => return Err(self.why_not_consumed(state, secret, now).await?),
                 }
             }
-            BrowserBinding::Absent if login.used_at.is_some() => {
-                return Err(LaunchError::StateReplayed);
-            }
-            BrowserBinding::Absent if login.uses_platform_storage => {
-                let platform_origin = match self.storage.find_platform(login.platform_id).await? {
-                    Some(platform) => url::Url::parse(&platform.auth_url)
-                        .map(|url| url.origin().ascii_serialization())
-                        .unwrap_or_default(),
-                    None => return Err(LaunchError::UnknownState),
-                };
-                return Ok(LaunchOutcome::NeedsPlatformStorage {
-                    state: state.to_owned(),
-                    login_query: login.login_query,
-                    platform_origin,
-                });
-            }
             BrowserBinding::Absent => {
+                let login = self
+                    .storage
+                    .find_login_state(state)
+                    .await?
+                    .ok_or(LaunchError::UnknownState)?;
+                if login.used_at.is_some() {
+                    return Err(LaunchError::StateReplayed);
+                }
+                if login.uses_platform_storage {
+                    let platform_origin = match self.cached_platform(login.platform_id).await? {
+                        Some(platform) => url::Url::parse(&platform.auth_url)
+                            .map(|url| url.origin().ascii_serialization())
+                            .unwrap_or_default(),
+                        None => return Err(LaunchError::UnknownState),
+                    };
+                    return Ok(LaunchOutcome::NeedsPlatformStorage {
+                        state: state.to_owned(),
+                        login_query: login.login_query,
+                        platform_origin,
+                    });
+                }
                 return Ok(LaunchOutcome::NoBrowserState {
                     relaunch_url: format!("{}?{}", self.tool_urls().login, login.login_query),
                 });
             }
-        }
-        let now = Utc::now();
-        let login = match self.storage.consume_login_state(state, now).await? {
-            ConsumedLoginState::Consumed(login) => login,
-            ConsumedLoginState::Unknown => return Err(LaunchError::UnknownState),
-            ConsumedLoginState::AlreadyUsed => return Err(LaunchError::StateReplayed),
-            ConsumedLoginState::Expired => return Err(LaunchError::StateExpired),
         };
         let platform = self
-            .storage
-            .find_platform(login.platform_id)
+            .cached_platform(login.platform_id)
             .await?
             .ok_or(LaunchError::UnknownState)?;
         if platform.disabled_at.is_some() {
@@ -401,6 +409,28 @@ impl Hub {
             return Err(LaunchError::UnknownDeployment(claims.deployment_id));
         }
         self.record_launch(&platform, claims).await
+    }
+
+    /// Why a presented state could not be used up, read back once the fast path failed.
+    async fn why_not_consumed(
+        &self,
+        state: &str,
+        secret: &str,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<LaunchError, LaunchError> {
+        let Some(login) = self.storage.find_login_state(state).await? else {
+            return Ok(LaunchError::UnknownState);
+        };
+        Ok(if login.used_at.is_some() {
+            LaunchError::StateReplayed
+        } else if login.expires_at <= now {
+            LaunchError::StateExpired
+        } else if !bool::from(secret.as_bytes().ct_eq(login.browser_secret.as_bytes())) {
+            LaunchError::StateMismatch
+        } else {
+            // Used up by a concurrent request between the two reads.
+            LaunchError::StateReplayed
+        })
     }
 
     async fn verify_launch_token(
@@ -520,7 +550,7 @@ impl Hub {
                     lang,
                     session_token: self.mint_session(&session)?,
                     settings,
-                    items: self.lti.catalog.items(),
+                    items: self.lti.catalog.items().to_vec(),
                 })))
             }
             MessageType::LtiResourceLinkRequest => {
@@ -546,7 +576,7 @@ impl Hub {
                         self.settings.public_url,
                         content_id.replace('#', "/")
                     ),
-                    item,
+                    item: item.clone(),
                     display_name: claims.name.clone().or(claims.given_name.clone()),
                     context_title: claims
                         .context

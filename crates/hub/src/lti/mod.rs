@@ -108,6 +108,8 @@ pub struct LtiState {
     pub(crate) settings: LtiSettings,
     jwks: JwksCache,
     tokens: AccessTokenCache,
+    /// Every registration, read at most every [`PLATFORMS_TTL`] (and again at once on a miss).
+    platforms: RwLock<Option<(std::sync::Arc<Vec<classcode_storage::Platform>>, Instant)>>,
     http: reqwest::Client,
     pub(crate) catalog: Catalog,
 }
@@ -116,6 +118,9 @@ pub struct LtiState {
 const JWKS_REFETCH_MIN: Duration = Duration::from_secs(5);
 /// Platform JWKS are kept this long before a routine refetch.
 const JWKS_TTL: Duration = Duration::from_secs(600);
+/// How long a node trusts its copy of the registrations: disabling a platform on one node reaches the others
+/// within this time (the node that made the change forgets its copy at once).
+const PLATFORMS_TTL: Duration = Duration::from_secs(30);
 /// The largest answer read from a platform.
 const MAX_PLATFORM_BODY: usize = 1024 * 1024;
 
@@ -132,6 +137,7 @@ impl LtiState {
             settings,
             jwks: JwksCache::default(),
             tokens: AccessTokenCache::default(),
+            platforms: RwLock::new(None),
             http,
             catalog: Catalog::demo()?,
         })

@@ -9,7 +9,7 @@ use classcode_storage::{NewPlatform, Platform, PlatformId, StorageError};
 use jsonwebtoken::jwk::JwkSet;
 use tokio::time::Instant;
 
-use super::{JWKS_REFETCH_MIN, JWKS_TTL, ToolUrls, read_body};
+use super::{JWKS_REFETCH_MIN, JWKS_TTL, PLATFORMS_TTL, ToolUrls, read_body};
 use crate::Hub;
 
 /// A registration typed by an admin.
@@ -186,7 +186,46 @@ impl Hub {
         .await
     }
 
+    /// The registrations, from this node's copy unless `refresh` or the copy is older than [`PLATFORMS_TTL`].
+    pub(crate) async fn cached_platforms(
+        &self,
+        refresh: bool,
+    ) -> Result<std::sync::Arc<Vec<Platform>>, StorageError> {
+        if !refresh
+            && let Ok(cached) = self.lti.platforms.read()
+            && let Some((platforms, loaded)) = cached.as_ref()
+            && loaded.elapsed() < PLATFORMS_TTL
+        {
+            return Ok(platforms.clone());
+        }
+        let platforms = std::sync::Arc::new(self.storage.find_platforms().await?);
+        if let Ok(mut cached) = self.lti.platforms.write() {
+            *cached = Some((platforms.clone(), Instant::now()));
+        }
+        Ok(platforms)
+    }
+
+    /// One registration by id, from the copy, read again once when the copy lacks it.
+    pub(crate) async fn cached_platform(
+        &self,
+        id: PlatformId,
+    ) -> Result<Option<Platform>, StorageError> {
+        let find =
+            |platforms: &[Platform]| platforms.iter().find(|platform| platform.id == id).cloned();
+        if let Some(platform) = find(&self.cached_platforms(false).await?) {
+            return Ok(Some(platform));
+        }
+        Ok(find(&self.cached_platforms(true).await?))
+    }
+
+    fn forget_platforms(&self) {
+        if let Ok(mut cached) = self.lti.platforms.write() {
+            *cached = None;
+        }
+    }
+
     async fn insert_platform(&self, new: NewPlatform) -> Result<Platform, PlatformError> {
+        self.forget_platforms();
         let (issuer, client_id) = (new.issuer.clone(), new.client_id.clone());
         match self.storage.insert_platform(new).await {
             Ok(platform) => {
@@ -233,6 +272,7 @@ impl Hub {
         let uuid =
             uuid::Uuid::parse_str(id).map_err(|_| PlatformError::UnknownPlatform(id.to_owned()))?;
         let disabled_at = (!enabled).then(Utc::now);
+        self.forget_platforms();
         match self
             .storage
             .update_platform_disabled(PlatformId(uuid), disabled_at)
@@ -262,6 +302,7 @@ impl Hub {
         self.storage
             .insert_deployment(PlatformId(uuid), deployment_id, Utc::now())
             .await?;
+        self.forget_platforms();
         Ok(())
     }
 

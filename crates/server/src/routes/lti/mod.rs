@@ -31,7 +31,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/lti/deep-linking/response",
         web::post().to(deep_linking_response),
     )
-    .route("/lti/roster", web::get().to(roster));
+    .route("/lti/roster", web::get().to(roster))
+    .route("/static/logo.svg", web::get().to(logo));
+}
+
+/// The tool's icon, which LMSs show beside its activities (the `logo_uri` of the registration).
+const LOGO_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\" role=\"img\" aria-label=\"Class'Code Hub\">\
+<rect width=\"64\" height=\"64\" rx=\"12\" fill=\"#0b4f9c\"/>\
+<path d=\"M22 20 10 32l12 12M42 20l12 12-12 12\" fill=\"none\" stroke=\"#fff\" stroke-width=\"5\" stroke-linecap=\"round\" stroke-linejoin=\"round\"/>\
+<circle cx=\"32\" cy=\"32\" r=\"5\" fill=\"#f5a623\"/></svg>";
+
+async fn logo() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "image/svg+xml"))
+        .insert_header((CACHE_CONTROL, "public, max-age=86400"))
+        .body(LOGO_SVG)
 }
 
 fn reference(request: &HttpRequest) -> String {
