@@ -434,7 +434,7 @@ impl Storage {
         Ok(result.rows_affected)
     }
 
-    /// Stores a login state (a relaxed write: see [`Storage::begin_relaxed`]).
+    /// Stores a login state (a relaxed write: see `Storage::relaxed`).
     pub async fn insert_login_state(&self, state: LoginState) -> Result<(), StorageError> {
         lti_login_states::ActiveModel {
             state: Set(state.state),
@@ -492,7 +492,7 @@ impl Storage {
         Ok(result.rows_affected)
     }
 
-    /// Records an accepted launch (a relaxed write: see [`Storage::begin_relaxed`]).
+    /// Records an accepted launch (a relaxed write: see `Storage::relaxed`).
     pub async fn insert_launch(&self, launch: Launch) -> Result<(), StorageError> {
         lti_launches::ActiveModel {
             id: Set(launch.id),
