@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20261129_000001_create_tenants;
 mod m20261129_000002_create_lrs;
 mod m20261129_000003_create_lti;
+mod m20261129_000004_create_content;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_tenants::Migration),
             Box::new(m20261129_000002_create_lrs::Migration),
             Box::new(m20261129_000003_create_lti::Migration),
+            Box::new(m20261129_000004_create_content::Migration),
         ]
     }
 }

@@ -7,8 +7,8 @@ use classcode_server::{Application, Settings, telemetry};
 use classcode_storage::Storage;
 
 use crate::{
-    Cli, Command, ConfigAction, CredentialsAction, KeysAction, LrsAction, LtiAction, MigrateAction,
-    PlatformAction, TenantAction,
+    Cli, Command, ConfigAction, ContentAction, CredentialsAction, KeysAction, LrsAction, LtiAction,
+    MigrateAction, PlatformAction, TenantAction,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -35,6 +35,174 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => credentials(settings, action).await,
         Command::Lti { action } => lti(settings, action).await,
         Command::Keys { action } => keys(settings, action).await,
+        Command::Content { action } => content(settings, action).await,
+    }
+}
+
+async fn content(settings: Settings, action: ContentAction) -> anyhow::Result<()> {
+    use classcode_hub::content::{ImportError, read_sources};
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    let result = match action {
+        ContentAction::Import { path, json } => {
+            let sources = read_sources(&path)?;
+            eprintln!(
+                "checking {} package(s) from {}",
+                sources.len(),
+                path.display()
+            );
+            match hub.import_content(sources).await {
+                Ok(report) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&report)?);
+                    } else {
+                        for label in &report.imported {
+                            println!("imported {label}");
+                        }
+                        for label in &report.unchanged {
+                            println!("unchanged {label} (already imported with the same content)");
+                        }
+                    }
+                    Ok(())
+                }
+                Err(ImportError::Invalid(problems)) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&problems)?);
+                    } else {
+                        for problem in &problems {
+                            eprintln!("{problem}");
+                        }
+                    }
+                    Err(anyhow::anyhow!(
+                        "{} problem(s) found; nothing was imported. Fix them and import again",
+                        problems.len()
+                    ))
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+        ContentAction::List { json } => {
+            let packages = hub.list_content().await?;
+            print_list(
+                &packages,
+                json,
+                "no content yet: import some with `classcode content import PATH` (the demo catalog is imported at the first `serve`)",
+                |package| {
+                    format!(
+                        "{:40} {:8} {:9} {:>9} bytes  imported {}",
+                        package.content_id,
+                        package.version,
+                        package.kind,
+                        package.total_bytes,
+                        package.imported_at.format("%Y-%m-%d %H:%M")
+                    )
+                },
+            )?;
+            Ok(())
+        }
+        ContentAction::Show {
+            content_id,
+            version,
+            json,
+        } => {
+            let package = pick_version(&hub, &content_id, version.as_deref()).await?;
+            let manifest: serde_json::Value = serde_json::from_str(&package.manifest)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&manifest)?);
+            } else {
+                println!(
+                    "{} {} ({})",
+                    package.content_id, package.version, package.kind
+                );
+                println!("  {}", manifest["title"]["fr"].as_str().unwrap_or_default());
+                for activity in manifest["activities"].as_array().into_iter().flatten() {
+                    println!(
+                        "  - {:28} {:10} {}",
+                        activity["id"].as_str().unwrap_or_default(),
+                        activity["kind"].as_str().unwrap_or_default(),
+                        activity["title"]["fr"].as_str().unwrap_or_default()
+                    );
+                }
+                for step in manifest["steps"].as_array().into_iter().flatten() {
+                    println!(
+                        "  > {}: {}",
+                        step["module"].as_str().unwrap_or_default(),
+                        step["activities"]
+                    );
+                }
+            }
+            Ok(())
+        }
+        ContentAction::Export {
+            content_id,
+            version,
+            out,
+        } => {
+            let package = pick_version(&hub, &content_id, version.as_deref()).await?;
+            if out.exists() {
+                anyhow::bail!(
+                    "{} exists already: give a new folder to --out",
+                    out.display()
+                );
+            }
+            let paths = storage.find_content_file_paths(package.id).await?;
+            for path in &paths {
+                let bytes = storage
+                    .find_content_file(package.id, path)
+                    .await?
+                    .with_context(|| format!("file {path} vanished"))?;
+                let target = out.join(path);
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating {}", parent.display()))?;
+                }
+                std::fs::write(&target, bytes)
+                    .with_context(|| format!("writing {}", target.display()))?;
+            }
+            println!(
+                "exported {}@{} ({} files) to {}",
+                package.content_id,
+                package.version,
+                paths.len(),
+                out.display()
+            );
+            Ok(())
+        }
+    };
+    storage.close().await;
+    result
+}
+
+/// A stored version: the one asked for, or the newest.
+async fn pick_version(
+    hub: &Hub,
+    content_id: &str,
+    version: Option<&str>,
+) -> anyhow::Result<classcode_storage::ContentPackage> {
+    let mut versions: Vec<_> = hub
+        .list_content()
+        .await?
+        .into_iter()
+        .filter(|package| package.content_id == content_id)
+        .collect();
+    if versions.is_empty() {
+        anyhow::bail!("no content {content_id:?}; see `classcode content list`");
+    }
+    let key = |version: &str| -> Vec<u64> {
+        version
+            .split('.')
+            .map(|part| part.parse().unwrap_or(0))
+            .collect()
+    };
+    versions.sort_by_key(|package| key(&package.version));
+    match version {
+        Some(wanted) => versions
+            .into_iter()
+            .find(|package| package.version == wanted)
+            .with_context(|| {
+                format!("{content_id} has no version {wanted}; see `classcode content list`")
+            }),
+        None => versions.pop().context("no version"),
     }
 }
 

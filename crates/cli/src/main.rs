@@ -78,6 +78,43 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// The content catalog: modules and parcours.
+    Content {
+        #[command(subcommand)]
+        action: ContentAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContentAction {
+    /// Check and store a module folder, a parcours .toml file, or a folder of both; a bad package stores nothing.
+    Import {
+        path: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the stored versions.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one content (its newest version, or --version).
+    Show {
+        content_id: String,
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a stored version's files to a folder (the package as it was imported).
+    Export {
+        content_id: String,
+        #[arg(long)]
+        version: Option<String>,
+        /// The folder to write into; it must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

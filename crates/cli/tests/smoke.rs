@@ -463,3 +463,136 @@ async fn lti_platforms_are_registered_listed_disabled_and_keys_rotate_keeping_th
         "the master key was made in the data dir"
     );
 }
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn content_import_reports_every_problem_stores_nothing_then_keeps_every_version() {
+    let database = TestDatabase::create().await.unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content/demo");
+    let module = database.dir.join("robotique");
+    copy_tree(&demo.join("robotique"), &module);
+    let manifest_path = module.join("manifest.toml");
+    let good = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        &manifest_path,
+        good.replace("version = \"1.0.0\"", "version = \"1.0\"")
+            .replace("pages/01-qu-est-ce-qu-un-robot.md", "pages/absente.md"),
+    )
+    .unwrap();
+
+    let output = classcode(&database)
+        .args(["content", "import"])
+        .arg(&module)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("manifest.toml:3:11: version \"1.0\" must be MAJOR.MINOR.PATCH"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\"pages/absente.md\", which is not in the package"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 problem(s) found; nothing was imported"),
+        "{stderr}"
+    );
+    assert!(
+        cli_output(&database, &["content", "list"])
+            .await
+            .starts_with("no content yet")
+    );
+
+    std::fs::write(&manifest_path, &good).unwrap();
+    let imported = cli_output(&database, &["content", "import", module.to_str().unwrap()]).await;
+    assert!(
+        imported.contains("imported fr.classcode.robotique@1.0.0"),
+        "{imported}"
+    );
+    let again = cli_output(&database, &["content", "import", module.to_str().unwrap()]).await;
+    assert!(
+        again.contains("unchanged fr.classcode.robotique@1.0.0"),
+        "{again}"
+    );
+
+    // The same version with other content is refused; a new version is kept beside the old one.
+    std::fs::write(&manifest_path, good.replace("durée", "durée ")).unwrap();
+    std::fs::write(
+        module.join("pages/01-qu-est-ce-qu-un-robot.md"),
+        "# Changé\n",
+    )
+    .unwrap();
+    let output = classcode(&database)
+        .args(["content", "import"])
+        .arg(&module)
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("give the new content a higher version")
+    );
+    std::fs::write(
+        &manifest_path,
+        good.replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+    )
+    .unwrap();
+    cli_output(&database, &["content", "import", module.to_str().unwrap()]).await;
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli_output(&database, &["content", "list", "--json"]).await).unwrap();
+    let versions: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.0.0", "1.1.0"]);
+
+    // A parcours naming a module that is not in the catalog is refused.
+    let output = classcode(&database)
+        .args(["content", "import"])
+        .arg(demo.join("parcours/decouverte.toml"))
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("fr.classcode.information"));
+
+    let out = database.dir.join("export");
+    cli_output(
+        &database,
+        &[
+            "content",
+            "export",
+            "fr.classcode.robotique",
+            "--version",
+            "1.0.0",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.toml")).unwrap(),
+        good
+    );
+    assert_eq!(
+        std::fs::read(out.join("videos/percevoir-decider-agir.webm")).unwrap(),
+        std::fs::read(demo.join("robotique/videos/percevoir-decider-agir.webm")).unwrap()
+    );
+}

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod content;
 mod health;
 pub mod lrs;
 pub mod lti;
@@ -64,11 +65,6 @@ impl Hub {
             hub.spawn_outbox_worker();
         }
         Ok(hub)
-    }
-
-    /// The content catalog.
-    pub fn catalog(&self) -> &catalog::Catalog {
-        &self.lti.catalog
     }
 
     /// The tool's public keys, as a JWKS document.

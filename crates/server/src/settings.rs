@@ -29,6 +29,20 @@ pub struct Settings {
     pub lrs: LrsSettings,
     pub security: SecuritySettings,
     pub lti: LtiSettings,
+    pub content: ContentSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContentSettings {
+    /// Import the demo catalog (shipped in the binary) when the catalog is empty at start.
+    pub load_demo: bool,
+}
+
+impl Default for ContentSettings {
+    fn default() -> Self {
+        ContentSettings { load_demo: true }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -155,6 +169,7 @@ impl Default for Settings {
             lrs: LrsSettings::default(),
             security: SecuritySettings::default(),
             lti: LtiSettings::default(),
+            content: ContentSettings::default(),
         }
     }
 }

@@ -53,6 +53,25 @@ impl Application {
         settings.server.bind = address;
         let hub = Hub::new(storage.clone(), settings.hub_settings(true)?)
             .context("starting the use cases")?;
+        // The demo needs the content tables: with migrations pending (not applied at start), it waits for the next
+        // start after `classcode migrate`.
+        let migrations_current = storage
+            .pending_migrations()
+            .await
+            .map(|pending| pending.is_empty())
+            .unwrap_or(false);
+        if settings.content.load_demo
+            && migrations_current
+            && let Some(report) = hub
+                .import_demo_if_empty()
+                .await
+                .map_err(|err| anyhow::anyhow!("importing the demo catalog: {err}"))?
+        {
+            tracing::info!(
+                packages = report.imported.len(),
+                "imported the demo catalog"
+            );
+        }
         let server = build_server(listener, &settings, hub)?;
         tracing::info!(
             address = %address,

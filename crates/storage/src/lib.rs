@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod connect;
+mod content;
 mod documents;
 mod entities;
 mod error;
@@ -15,6 +16,7 @@ mod statements;
 mod tenants;
 
 pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, Storage};
+pub use content::{ContentPackage, NewContentPackage};
 pub use documents::{Document, DocumentKind, DocumentScope};
 pub use error::StorageError;
 pub use lrs_credentials::{LrsCredential, NewLrsCredential};

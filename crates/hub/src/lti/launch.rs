@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::random_token;
 use super::sessions::SessionKind;
 use crate::Hub;
-use crate::catalog::{CatalogItem, DEFAULT_CONTENT_ID};
+use crate::catalog::CatalogItem;
 
 /// The parameters of a login initiation request (LTI 1.3 Core §5.1.1.1), GET query or POST form.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -131,6 +131,8 @@ pub enum LaunchError {
     Token(#[from] IdTokenError),
     #[error("the platform's keys could not be fetched: {0}")]
     PlatformKeys(String),
+    #[error("the content catalog is empty: import content with `classcode content import`")]
+    EmptyCatalog,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -155,6 +157,7 @@ impl LaunchError {
             Self::UnknownDeployment(_) => "LTI_UNKNOWN_DEPLOYMENT",
             Self::Token(err) => err.code(),
             Self::PlatformKeys(_) => "LTI_PLATFORM_JWKS",
+            Self::EmptyCatalog => "CATALOG_EMPTY",
             Self::Unexpected(_) => "LTI_INTERNAL",
         }
     }
@@ -479,12 +482,12 @@ impl Hub {
             "objectType": "Agent",
             "account": {"homePage": claims.issuer, "name": subject_name},
         });
-        let content_id = claims
-            .custom
-            .get("content_id")
-            .filter(|id| self.lti.catalog.item(id).is_some())
+        let catalog = self.current_catalog().await?;
+        let item = catalog
+            .launchable(claims.custom.get("content_id").map(String::as_str))
             .cloned()
-            .unwrap_or_else(|| DEFAULT_CONTENT_ID.to_owned());
+            .ok_or(LaunchError::EmptyCatalog)?;
+        let content_id = item.content_id.clone();
         let registration = claims.resource_link.as_ref().map(|link| {
             let context = claims
                 .context
@@ -550,14 +553,11 @@ impl Hub {
                     lang,
                     session_token: self.mint_session(&session)?,
                     settings,
-                    items: self.lti.catalog.items().to_vec(),
+                    items: catalog.items().to_vec(),
                 })))
             }
             MessageType::LtiResourceLinkRequest => {
                 let registration = registration.ok_or(LaunchError::Missing("resource_link"))?;
-                let item = self.lti.catalog.item(&content_id).ok_or_else(|| {
-                    anyhow::anyhow!("the default content is missing from the catalog")
-                })?;
                 let session = self.session_claims(
                     SessionKind::Player,
                     launch_id,
@@ -576,7 +576,7 @@ impl Hub {
                         self.settings.public_url,
                         content_id.replace('#', "/")
                     ),
-                    item: item.clone(),
+                    item,
                     display_name: claims.name.clone().or(claims.given_name.clone()),
                     context_title: claims
                         .context

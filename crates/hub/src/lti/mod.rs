@@ -111,7 +111,8 @@ pub struct LtiState {
     /// Every registration, read at most every [`PLATFORMS_TTL`] (and again at once on a miss).
     platforms: RwLock<Option<(std::sync::Arc<Vec<classcode_storage::Platform>>, Instant)>>,
     http: reqwest::Client,
-    pub(crate) catalog: Catalog,
+    /// The catalog, read at most every 30 s (and again at once after an import on this node).
+    pub(crate) catalog: RwLock<Option<(std::sync::Arc<Catalog>, Instant)>>,
 }
 
 /// Platform JWKS are refetched at most this often when a token names an unknown `kid`.
@@ -139,7 +140,7 @@ impl LtiState {
             tokens: AccessTokenCache::default(),
             platforms: RwLock::new(None),
             http,
-            catalog: Catalog::demo()?,
+            catalog: RwLock::new(None),
         })
     }
 }

@@ -105,11 +105,10 @@ impl Hub {
             .map_err(|_| anyhow::anyhow!("the launch kept no deep linking settings"))?;
         let platform = self.platform(session.pid).await?;
         let launch_url = self.tool_urls().launch;
+        let catalog = self.current_catalog().await?;
         let mut items = Vec::with_capacity(picked.len());
         for content_id in picked {
-            let item = self
-                .lti
-                .catalog
+            let item = catalog
                 .item(content_id)
                 .ok_or_else(|| DeepLinkingError::UnknownContent(content_id.clone()))?;
             let mut custom = BTreeMap::new();

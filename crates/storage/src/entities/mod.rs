@@ -2,6 +2,8 @@
 
 pub(crate) mod activities;
 pub(crate) mod attachments;
+pub(crate) mod content_files;
+pub(crate) mod content_packages;
 pub(crate) mod documents;
 pub(crate) mod lrs_credentials;
 pub(crate) mod lti_deployments;

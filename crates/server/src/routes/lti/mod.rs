@@ -265,6 +265,7 @@ async fn launch(hub: web::Data<Hub>, request: HttpRequest, body: web::Bytes) -> 
                 LaunchError::Token(_) | LaunchError::NonceMismatch => StatusCode::UNAUTHORIZED,
                 LaunchError::Disabled | LaunchError::UnknownDeployment(_) => StatusCode::FORBIDDEN,
                 LaunchError::PlatformKeys(_) => StatusCode::FAILED_DEPENDENCY,
+                LaunchError::EmptyCatalog => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::BAD_REQUEST,
             };
             if let LaunchError::Unexpected(inner) = &err {
