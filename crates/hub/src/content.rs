@@ -444,7 +444,7 @@ impl Hub {
     }
 
     /// The catalog: the newest version of each module and parcours, from this node's copy (read again after an
-    /// import here, or after [`CATALOG_TTL`]).
+    /// import here, or after 30 s).
     pub async fn current_catalog(&self) -> anyhow::Result<Arc<Catalog>> {
         if let Ok(cached) = self.lti.catalog.read()
             && let Some((catalog, loaded)) = cached.as_ref()
