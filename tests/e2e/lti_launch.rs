@@ -37,7 +37,7 @@ async fn serve_jwks() -> String {
     format!("http://{address}/jwks")
 }
 
-async fn app_with_platform() -> TestApp {
+pub(crate) async fn app_with_platform() -> TestApp {
     let jwks_url = serve_jwks().await;
     let app = spawn_app().await;
     let response = app
@@ -57,13 +57,13 @@ async fn app_with_platform() -> TestApp {
     app
 }
 
-struct Login {
-    state: String,
-    nonce: String,
-    cookie: String,
+pub(crate) struct Login {
+    pub(crate) state: String,
+    pub(crate) nonce: String,
+    pub(crate) cookie: String,
 }
 
-async fn login(app: &TestApp) -> Login {
+pub(crate) async fn login(app: &TestApp) -> Login {
     let url = format!(
         "/lti/login?iss={ISSUER}&login_hint=u-1&client_id={CLIENT}&lti_deployment_id={DEPLOYMENT}&target_link_uri={}/lti/launch",
         app.address
@@ -93,7 +93,7 @@ async fn login(app: &TestApp) -> Login {
     }
 }
 
-fn claims(nonce: &str) -> Value {
+pub(crate) fn claims(nonce: &str) -> Value {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -120,11 +120,16 @@ fn sign_with(claims: &Value, key: &[u8], kid: &str) -> String {
     jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
 }
 
-fn sign(claims: &Value) -> String {
+pub(crate) fn sign(claims: &Value) -> String {
     sign_with(claims, PLATFORM_KEY, "platform-key-1")
 }
 
-async fn launch(app: &TestApp, id_token: &str, state: &str, cookie: Option<&str>) -> (u16, String) {
+pub(crate) async fn launch(
+    app: &TestApp,
+    id_token: &str,
+    state: &str,
+    cookie: Option<&str>,
+) -> (u16, String) {
     let mut request = app
         .client
         .post(app.url("/lti/launch"))
@@ -143,7 +148,7 @@ fn error_code(body: &str) -> &str {
         .unwrap_or("(none)")
 }
 
-fn attribute<'a>(body: &'a str, name: &str) -> &'a str {
+pub(crate) fn attribute<'a>(body: &'a str, name: &str) -> &'a str {
     body.split(&format!("{name}=\""))
         .nth(1)
         .and_then(|rest| rest.split('"').next())

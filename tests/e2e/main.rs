@@ -12,3 +12,4 @@ mod lrs_documents;
 mod lrs_statements;
 mod lti_launch;
 mod operations;
+mod player;

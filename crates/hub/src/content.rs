@@ -477,6 +477,23 @@ impl Hub {
         Ok(catalog)
     }
 
+    /// One file of a stored version (content files are public, like the open content they belong to).
+    pub async fn content_file(
+        &self,
+        content_id: &str,
+        version: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        let Some(package) = self
+            .storage
+            .find_content_package(content_id, version)
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.storage.find_content_file(package.id, path).await
+    }
+
     fn forget_catalog(&self) {
         if let Ok(mut cached) = self.lti.catalog.write() {
             *cached = None;

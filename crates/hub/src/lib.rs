@@ -7,6 +7,7 @@ pub mod content;
 mod health;
 pub mod lrs;
 pub mod lti;
+pub mod player;
 mod tenants;
 
 use std::sync::Arc;

@@ -547,6 +547,7 @@ impl Hub {
                     standing.as_str(),
                     actor,
                     None,
+                    lang,
                 );
                 Ok(LaunchOutcome::DeepLinking(Box::new(DeepLinkingLaunch {
                     launch_id,
@@ -566,6 +567,7 @@ impl Hub {
                     standing.as_str(),
                     actor.clone(),
                     Some(registration),
+                    lang,
                 );
                 Ok(LaunchOutcome::Resource(Box::new(ResourceLaunch {
                     launch_id,

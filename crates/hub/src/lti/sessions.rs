@@ -44,6 +44,20 @@ pub struct SessionClaims {
     /// The xAPI registration of this learner on this link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reg: Option<Uuid>,
+    /// The UI language from the launch (`fr` or `en`).
+    #[serde(default = "default_lang")]
+    pub lng: String,
+}
+
+fn default_lang() -> String {
+    "fr".to_owned()
+}
+
+impl SessionClaims {
+    /// The UI language: `en` or `fr`.
+    pub fn lang(&self) -> &'static str {
+        if self.lng == "en" { "en" } else { "fr" }
+    }
 }
 
 /// Why a session token was refused.
@@ -80,6 +94,7 @@ impl Hub {
         standing: &str,
         actor: Value,
         registration: Option<Uuid>,
+        lang: &str,
     ) -> SessionClaims {
         let now = Utc::now().timestamp();
         SessionClaims {
@@ -94,6 +109,7 @@ impl Hub {
             std: standing.to_owned(),
             act: actor,
             reg: registration,
+            lng: lang.to_owned(),
         }
     }
 

@@ -4,4 +4,5 @@ pub mod admin;
 pub mod health;
 pub mod lti;
 pub mod metrics;
+pub mod player;
 pub mod xapi;

@@ -2,7 +2,7 @@
 //! Registration, the deep linking response and the roster. Launch failures are HTML pages with a code, never 5xx
 //! for the platform's or the browser's mistakes.
 
-mod pages;
+pub(crate) mod pages;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};

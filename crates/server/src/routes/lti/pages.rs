@@ -1,6 +1,7 @@
 //! The HTML pages of the LTI tool, French first and English: launch, picker, error, cookie-less fallbacks and the
 //! end of a dynamic registration. Plain server-rendered HTML that fits an LMS iframe; every value is escaped.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use classcode_hub::catalog::{CatalogItem, ItemKind};
@@ -175,6 +176,7 @@ data-standing=\"{standing}\" data-content-id=\"{content_id}\" data-xapi-endpoint
 data-xapi-auth=\"{auth}\" data-xapi-actor=\"{actor}\" data-xapi-registration=\"{registration}\" \
 data-activity-id=\"{activity}\" data-session-token=\"{session}\"{roster}>\
 {context}<p class=\"muted\">{kind}</p><h1>{title}</h1>{greeting}<p>{summary}</p>\
+<form method=\"post\" action=\"/player\"><input type=\"hidden\" name=\"session\" value=\"{session}\"><button type=\"submit\">{open}</button></form>\
 <p class=\"muted\">{ref_label} <code>{launch_id}</code></p></main>\
 <script>try{{window.parent.postMessage({{subject:'lti.frameResize',height:document.body.scrollHeight}},'*')}}catch(e){{}}</script>",
         launch_id = launch.launch_id,
@@ -190,6 +192,7 @@ data-activity-id=\"{activity}\" data-session-token=\"{session}\"{roster}>\
         title = esc(item.title.get(lang)),
         summary = esc(item.summary.get(lang)),
         ref_label = t(lang, "Référence du lancement :", "Launch reference:"),
+        open = t(lang, "Ouvrir le contenu", "Open the content"),
     );
     page(lang, item.title.get(lang), &body)
 }
@@ -410,4 +413,417 @@ pub fn registered_page(
         },
     );
     page("fr", "Enregistrement", &body)
+}
+
+/// Markdown from a content package as HTML: raw HTML in the source is shown as text, and relative links and
+/// images point into the package's public files (`base`, ending with `/`).
+pub fn markdown(source: &str, base: &str) -> String {
+    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+    let relative = |url: &CowStr<'_>| -> CowStr<'static> {
+        let text = url.as_ref();
+        if text.contains(':') || text.starts_with('/') || text.starts_with('#') {
+            CowStr::from(text.to_owned())
+        } else {
+            CowStr::from(format!("{base}{text}"))
+        }
+    };
+    let events = Parser::new_ext(
+        source,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: relative(&dest_url),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: relative(&dest_url),
+            title,
+            id,
+        }),
+        other => other,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
+fn player_form(
+    action: &str,
+    session: &str,
+    activity: Option<&str>,
+    label: &str,
+    class: &str,
+) -> String {
+    format!(
+        "<form method=\"post\" action=\"{action}\" class=\"inline\"><input type=\"hidden\" name=\"session\" value=\"{session}\">{activity}<button type=\"submit\" class=\"{class}\">{label}</button></form>",
+        action = esc(action),
+        session = esc(session),
+        activity = activity
+            .map(|reference| format!(
+                "<input type=\"hidden\" name=\"activity\" value=\"{}\">",
+                esc(reference)
+            ))
+            .unwrap_or_default(),
+        label = esc(label),
+        class = esc(class),
+    )
+}
+
+fn kind_name(lang: &str, kind: classcode_content::ActivityKind) -> &'static str {
+    use classcode_content::ActivityKind as Kind;
+    match kind {
+        Kind::Page => t(lang, "Page", "Page"),
+        Kind::Video => t(lang, "Vidéo", "Video"),
+        Kind::Quiz => t(lang, "Quiz", "Quiz"),
+        Kind::Unplugged => t(lang, "Activité débranchée", "Unplugged activity"),
+        Kind::External => t(lang, "Outil en ligne", "Online tool"),
+        Kind::Project => t(lang, "Projet", "Project"),
+    }
+}
+
+const PLAYER_STYLE: &str = "<style>.inline{display:inline}.done{color:#1b6e20;font-weight:600}\
+progress{width:100%;height:1rem}ol.activities li{margin:.4rem 0}.secondary{background:#fff;color:#0b4f9c}\
+nav.steps{display:flex;gap:.5rem;justify-content:space-between;flex-wrap:wrap;margin-top:1.5rem}\
+.right{color:#1b6e20}.wrong{color:#b00020}fieldset.question{border:1px solid #c9c9c9;border-radius:.4rem;margin:.8rem 0;padding:.6rem}\
+video{max-width:100%}</style>";
+
+/// The launched content: its activities, what is done, and where to resume.
+pub fn player_overview(overview: &classcode_hub::player::PlayerOverview, session: &str) -> String {
+    let lang = overview.claims.lang();
+    let (done, total) = overview.progress();
+    let mut list = String::new();
+    for activity in &overview.activities {
+        let _ = write!(
+            list,
+            "<li>{form} <span class=\"muted\">{kind}{minutes}</span>{done}</li>",
+            form = player_form(
+                "/player/activity",
+                session,
+                Some(&activity.reference),
+                activity.activity.title.get(lang),
+                "secondary"
+            ),
+            kind = kind_name(lang, activity.activity.kind),
+            minutes = activity
+                .activity
+                .duration_minutes
+                .map(|m| format!(" · {m} min"))
+                .unwrap_or_default(),
+            done = if activity.is_done {
+                format!(
+                    " <span class=\"done\">✓ {}</span>",
+                    t(lang, "terminé", "done")
+                )
+            } else {
+                String::new()
+            },
+        );
+    }
+    let resume = overview
+        .resume
+        .as_deref()
+        .map(|reference| {
+            let label = if done == 0 {
+                t(lang, "Commencer", "Start")
+            } else {
+                t(lang, "Reprendre", "Resume")
+            };
+            format!(
+                "<p>{}</p>",
+                player_form("/player/activity", session, Some(reference), label, "")
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "{PLAYER_STYLE}<main id=\"player\" data-launch-id=\"{launch}\" data-progress=\"{done}/{total}\"><h1>{title}</h1><p>{summary}</p>\
+<p><label for=\"progress\">{progress_label}</label> <progress id=\"progress\" max=\"{total}\" value=\"{done}\">{done}/{total}</progress> {done}/{total}</p>\
+{resume}<ol class=\"activities\">{list}</ol></main>",
+        launch = overview.claims.lid,
+        title = esc(overview.item.title.get(lang)),
+        summary = esc(overview.item.summary.get(lang)),
+        progress_label = t(lang, "Progression", "Progress"),
+    );
+    page(lang, overview.item.title.get(lang), &body)
+}
+
+/// What a submitted quiz shows beside its questions.
+#[derive(Clone, Copy)]
+pub struct QuizFeedback<'a> {
+    pub correct: &'a BTreeMap<String, bool>,
+    pub scaled: f64,
+    pub passed: Option<bool>,
+    pub answers: &'a BTreeMap<String, Vec<String>>,
+}
+
+/// One activity, with the navigation and, after a quiz, the feedback.
+pub fn player_activity(
+    hub: &classcode_hub::Hub,
+    view: &classcode_hub::player::ActivityView,
+    session: &str,
+    result: Option<QuizFeedback<'_>>,
+) -> String {
+    use classcode_content::{ActivityKind, QuestionKind};
+    let lang = view.overview.claims.lang();
+    let current = &view.overview.activities[view.index];
+    let activity = &current.activity;
+    let base = format!(
+        "{}/content/{}/{}/",
+        hub.settings().public_url,
+        current.module_id,
+        current.module_version
+    );
+    let source_dir = activity
+        .source
+        .as_deref()
+        .or(activity.transcript.as_deref())
+        .and_then(|path| {
+            path.rsplit_once('/')
+                .map(|(dir, _)| format!("{base}{dir}/"))
+        })
+        .unwrap_or_else(|| base.clone());
+    let mut content = String::new();
+    match activity.kind {
+        ActivityKind::Video => {
+            let source = activity
+                .file
+                .as_deref()
+                .map(|file| format!("{base}{file}"))
+                .or_else(|| activity.url.clone())
+                .unwrap_or_default();
+            let tracks = activity.subtitles.iter().fold(String::new(), |mut out, (language, path)| {
+                let _ = write!(
+                    out,
+                    "<track kind=\"subtitles\" srclang=\"{l}\" label=\"{label}\" src=\"{src}\"{default}>",
+                    l = esc(language),
+                    label = if language == "fr" { "Français" } else { "English" },
+                    src = esc(&format!("{base}{path}")),
+                    default = if language == "fr" { " default" } else { "" },
+                );
+                out
+            });
+            let _ = write!(
+                content,
+                "<video controls preload=\"metadata\" src=\"{src}\" aria-label=\"{title}\">{tracks}</video>",
+                src = esc(&source),
+                title = esc(activity.title.get(lang)),
+            );
+            if let Some(markdown_text) = &view.markdown {
+                let _ = write!(
+                    content,
+                    "<details><summary>{}</summary>{}</details>",
+                    t(lang, "Transcription", "Transcript"),
+                    markdown(markdown_text, &source_dir)
+                );
+            }
+        }
+        ActivityKind::Quiz => {
+            if let Some(quiz) = &view.quiz {
+                let mut questions = String::new();
+                for (number, question) in quiz.questions.iter().enumerate() {
+                    let name = format!("q:{}", question.id);
+                    let given = result.and_then(|feedback| feedback.answers.get(&question.id));
+                    let verdict = result
+                        .and_then(|feedback| feedback.correct.get(&question.id))
+                        .map(|is_right| {
+                            let feedback = question.feedback.as_ref().map(|feedback| {
+                                if *is_right {
+                                    feedback.correct.get(lang)
+                                } else {
+                                    feedback.incorrect.get(lang)
+                                }
+                            });
+                            format!(
+                                "<p class=\"{class}\" role=\"status\">{word} {feedback}</p>",
+                                class = if *is_right { "right" } else { "wrong" },
+                                word = if *is_right {
+                                    t(lang, "Juste.", "Right.")
+                                } else {
+                                    t(lang, "Pas tout à fait.", "Not quite.")
+                                },
+                                feedback = esc(feedback.unwrap_or_default()),
+                            )
+                        });
+                    let inputs = match question.kind {
+                        QuestionKind::Single | QuestionKind::Multiple => {
+                            let input_type = if question.kind == QuestionKind::Single {
+                                "radio"
+                            } else {
+                                "checkbox"
+                            };
+                            question.choices.iter().fold(String::new(), |mut out, choice| {
+                                let id = format!("{}-{}", question.id, choice.id);
+                                let checked = given.is_some_and(|given| given.contains(&choice.id));
+                                let _ = write!(
+                                    out,
+                                    "<div><input type=\"{input_type}\" id=\"{id}\" name=\"{name}\" value=\"{value}\"{checked}> <label for=\"{id}\">{text}</label></div>",
+                                    id = esc(&id),
+                                    name = esc(&name),
+                                    value = esc(&choice.id),
+                                    checked = if checked { " checked" } else { "" },
+                                    text = esc(choice.text.get(lang)),
+                                );
+                                out
+                            })
+                        }
+                        QuestionKind::Numeric | QuestionKind::Text => format!(
+                            "<input type=\"text\" id=\"{id}\" name=\"{name}\" value=\"{value}\"{mode} aria-labelledby=\"{id}-prompt\">",
+                            id = esc(&question.id),
+                            name = esc(&name),
+                            value = esc(given
+                                .and_then(|given| given.first())
+                                .map(String::as_str)
+                                .unwrap_or_default()),
+                            mode = if question.kind == QuestionKind::Numeric {
+                                " inputmode=\"decimal\""
+                            } else {
+                                ""
+                            },
+                        ),
+                    };
+                    let _ = write!(
+                        questions,
+                        "<fieldset class=\"question\" data-question=\"{qid}\"><legend id=\"{qid}-prompt\">{number}. {prompt}</legend>{inputs}{verdict}</fieldset>",
+                        qid = esc(&question.id),
+                        number = number + 1,
+                        prompt = esc(question.prompt.get(lang)),
+                        verdict = verdict.unwrap_or_default(),
+                    );
+                }
+                let summary = result
+                      .map(|QuizFeedback { scaled, passed, .. }| {
+                        let percent = (scaled * 100.0).round();
+                        let verdict = match passed {
+                            Some(true) => t(lang, " Quiz final réussi : module certifié côté quiz.", " Final quiz passed."),
+                            Some(false) => t(lang, " Le seuil du quiz final n'est pas atteint : vous pouvez le refaire.", " The final quiz threshold is not reached: you may try again."),
+                            None => "",
+                        };
+                        format!("<p id=\"quiz-score\" role=\"status\" data-scaled=\"{scaled:.4}\"><strong>{label} {percent} %</strong>{verdict}</p>", label = t(lang, "Score :", "Score:"))
+                    })
+                    .unwrap_or_default();
+                let _ = write!(
+                    content,
+                    "{summary}<form method=\"post\" action=\"/player/quiz\"><input type=\"hidden\" name=\"session\" value=\"{session}\"><input type=\"hidden\" name=\"activity\" value=\"{reference}\">{questions}<button type=\"submit\">{submit}</button></form>",
+                    session = esc(session),
+                    reference = esc(&current.reference),
+                    submit = t(lang, "Valider mes réponses", "Submit my answers"),
+                );
+            }
+        }
+        _ => {
+            if let Some(url) = &activity.url {
+                let _ = write!(
+                    content,
+                    "<p><a class=\"button\" href=\"{url}\" target=\"_blank\" rel=\"noopener\">{open} {tool}</a></p>",
+                    url = esc(url),
+                    open = t(lang, "Ouvrir", "Open"),
+                    tool = esc(activity.tool.as_deref().unwrap_or("l'outil")),
+                );
+            }
+            if let Some(markdown_text) = &view.markdown {
+                content.push_str(&markdown(markdown_text, &source_dir));
+            }
+            if let Some(sheet) = &activity.sheet {
+                let _ = write!(
+                    content,
+                    "<p><a href=\"{}\">{}</a></p>",
+                    esc(&format!("{base}{sheet}")),
+                    t(
+                        lang,
+                        "Télécharger la fiche (PDF)",
+                        "Download the sheet (PDF)"
+                    )
+                );
+            }
+        }
+    }
+    let done_marker = if current.is_done {
+        format!(
+            "<p class=\"done\">✓ {}</p>",
+            t(lang, "Activité terminée", "Activity done")
+        )
+    } else if activity.kind != ActivityKind::Quiz {
+        player_form(
+            "/player/complete",
+            session,
+            Some(&current.reference),
+            t(
+                lang,
+                "J'ai terminé cette activité",
+                "I have finished this activity",
+            ),
+            "",
+        )
+    } else {
+        String::new()
+    };
+    let previous = view
+        .index
+        .checked_sub(1)
+        .and_then(|index| view.overview.activities.get(index))
+        .map(|previous| {
+            player_form(
+                "/player/activity",
+                session,
+                Some(&previous.reference),
+                &format!("← {}", previous.activity.title.get(lang)),
+                "secondary",
+            )
+        })
+        .unwrap_or_default();
+    let next = view
+        .overview
+        .activities
+        .get(view.index + 1)
+        .map(|next| {
+            player_form(
+                "/player/activity",
+                session,
+                Some(&next.reference),
+                &format!("{} →", next.activity.title.get(lang)),
+                "",
+            )
+        })
+        .unwrap_or_default();
+    let (done, total) = view.overview.progress();
+    let body = format!(
+        "{PLAYER_STYLE}<main id=\"activity\" data-launch-id=\"{launch}\" data-activity=\"{reference}\" data-kind=\"{kind}\" data-progress=\"{done}/{total}\">\
+<p class=\"muted\">{module} · {kind_name} · {position}/{total}</p><h1>{title}</h1>{content}{done_marker}\
+<nav class=\"steps\" aria-label=\"{nav}\">{previous}{home}{next}</nav></main>\
+<script>try{{window.parent.postMessage({{subject:'lti.frameResize',height:document.body.scrollHeight}},'*')}}catch(e){{}}</script>",
+        launch = view.overview.claims.lid,
+        reference = esc(&current.reference),
+        kind = activity.kind.as_str(),
+        module = esc(current.module_title.get(lang)),
+        kind_name = kind_name(lang, activity.kind),
+        position = view.index + 1,
+        title = esc(activity.title.get(lang)),
+        nav = t(
+            lang,
+            "Navigation entre les activités",
+            "Activity navigation"
+        ),
+        home = player_form(
+            "/player",
+            session,
+            None,
+            t(lang, "Sommaire", "Contents"),
+            "secondary"
+        ),
+    );
+    page(lang, activity.title.get(lang), &body)
 }
