@@ -415,10 +415,18 @@ pub fn registered_page(
     page("fr", "Enregistrement", &body)
 }
 
-/// Markdown from a content package as HTML: raw HTML in the source is shown as text, and relative links and
-/// images point into the package's public files (`base`, ending with `/`).
+/// Markdown from a content package as HTML: raw HTML in the source is shown as text (no script from a package),
+/// headings move one level down under the page's title, and relative links and images point into the package's
+/// public files (`base`, ending with `/`).
 pub fn markdown(source: &str, base: &str) -> String {
-    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+    use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+    let lower = |level: HeadingLevel| match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    };
     let relative = |url: &CowStr<'_>| -> CowStr<'static> {
         let text = url.as_ref();
         if text.contains(':') || text.starts_with('/') || text.starts_with('#') {
@@ -433,6 +441,19 @@ pub fn markdown(source: &str, base: &str) -> String {
     )
     .map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        // The page's own title is the one <h1>: the content's headings move one level down.
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: lower(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(lower(level))),
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -544,7 +565,7 @@ pub fn player_overview(overview: &classcode_hub::player::PlayerOverview, session
                 t(lang, "Reprendre", "Resume")
             };
             format!(
-                "<p>{}</p>",
+                "<div class=\"resume\">{}</div>",
                 player_form("/player/activity", session, Some(reference), label, "")
             )
         })
@@ -826,4 +847,33 @@ pub fn player_activity(
         ),
     );
     page(lang, activity.title.get(lang), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_from_a_package_cannot_inject_html_and_keeps_one_h1() {
+        let html = markdown(
+            "# Titre\n\n<script>alert(1)</script>\n\n![carte](images/carte.png) [fiche](fiches/a.md) [site](https://example.org)",
+            "https://hub.example.org/content/m/1.0.0/pages/",
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(
+            html.contains("<h2>Titre</h2>") && !html.contains("<h1>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("src=\"https://hub.example.org/content/m/1.0.0/pages/images/carte.png\""),
+            "{html}"
+        );
+        assert!(html.contains("href=\"https://example.org\""), "{html}");
+    }
+
+    #[test]
+    fn escaping_covers_attributes() {
+        assert_eq!(esc("a\"<b>'&"), "a&quot;&lt;b&gt;&#39;&amp;");
+    }
 }
