@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::lti_launch::{app_with_platform, attribute, claims, launch, login, sign};
+use classcode_test_support::lti::{app_with_platform, attribute, claims, launch, login, sign};
 
 async fn post_form(
     app: &classcode_test_support::TestApp,

@@ -1,9 +1,11 @@
-//! xAPI client libraries written by others, driven against the real LRS: npm `@xapi/xapi` (xAPI.js) and PyPI
-//! `tincan` (TinCanPython). Each script stores, queries with paging, voids and uses State documents, and asserts
-//! every answer; this test runs it against a fresh hub and checks its verdict.
+//! Software written by others, driven against the real hub: the xAPI client libraries npm `@xapi/xapi` (xAPI.js)
+//! and PyPI `tincan` (TinCanPython), an LTI platform built on PyPI `lti1p3platform`, and headless Chromium with
+//! `axe-core` for the player. Each script asserts every answer it gets and prints a summary line; these tests run
+//! it against a fresh hub and check its verdict.
 //!
-//! Needs `npm ci` in `tests/peers/xapi-js` and `pip install -r tests/peers/tincan/requirements.txt` (into the
-//! Python named by `CLASSCODE_PEERS_PYTHON`, default `python3`); run with `cargo test --features peers --test peers`.
+//! Needs `npm ci` in `tests/peers/xapi-js` and `tests/peers/browser`, Debian `chromium`, and `pip install -r` the
+//! `requirements.txt` of `tests/peers/tincan` and `tests/peers/lti` (into the Python named by
+//! `CLASSCODE_PEERS_PYTHON`, default `python3`); run with `cargo test --features peers --test peers`.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,32 +18,47 @@ use std::path::Path;
 use classcode_test_support::spawn_app;
 use tokio::process::Command;
 
-async fn run_peer(program: &str, script: &Path, summary_prefix: &str) {
-    let app = spawn_app().await;
-    let lrs = app.lrs_client("peers", &["all"]).await;
+/// Runs a peer script with `envs` and checks its verdict: it exits 0 and its summary line (starting with
+/// `summary_prefix`) reports some checks passed and none failed. The script's output is shown with `--nocapture`.
+async fn run_script(program: &str, script: &Path, envs: &[(&str, &str)], summary_prefix: &str) {
     let output = Command::new(program)
         .arg(script)
-        .env("LRS_ENDPOINT", format!("{}/", lrs.base))
-        .env("LRS_KEY", &lrs.key)
-        .env("LRS_SECRET", &lrs.secret)
+        .envs(envs.iter().copied())
         .output()
         .await
         .unwrap_or_else(|err| panic!("cannot run {program} (is it installed?): {err}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{program} {} failed:\n{stdout}\n{stderr}",
-        script.display()
-    );
+    println!("{stdout}");
     let summary = stdout
         .lines()
         .find(|line| line.starts_with(summary_prefix))
-        .unwrap_or_else(|| panic!("no summary line in:\n{stdout}"));
+        .unwrap_or_else(|| panic!("no summary line in:\n{stdout}\n{stderr}"));
     assert!(
-        summary.ends_with(" 0 failed") && !summary.contains(": 0 passed"),
-        "{summary}"
+        output.status.success()
+            && summary.ends_with(" 0 failed")
+            && !summary.contains(": 0 passed"),
+        "{program} {}: {summary}\n{stdout}\n{stderr}",
+        script.display()
     );
+}
+
+/// An xAPI client library's script against a fresh LRS credential.
+async fn run_peer(program: &str, script: &Path, summary_prefix: &str) {
+    let app = spawn_app().await;
+    let lrs = app.lrs_client("peers", &["all"]).await;
+    let endpoint = format!("{}/", lrs.base);
+    run_script(
+        program,
+        script,
+        &[
+            ("LRS_ENDPOINT", &endpoint),
+            ("LRS_KEY", &lrs.key),
+            ("LRS_SECRET", &lrs.secret),
+        ],
+        summary_prefix,
+    )
+    .await;
 }
 
 fn peers_dir() -> &'static Path {
@@ -72,24 +89,32 @@ async fn lti_platform_round_trip_with_lti1p3platform() {
     })
     .await;
     let python = std::env::var("CLASSCODE_PEERS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let script = peers_dir().join("lti/roundtrip.py");
-    let output = Command::new(&python)
-        .arg(&script)
-        .env("HUB_URL", &app.address)
-        .env("ADMIN_TOKEN", classcode_test_support::ADMIN_TOKEN)
-        .output()
-        .await
-        .unwrap_or_else(|err| panic!("cannot run {python} (is it installed?): {err}"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let summary = stdout
-        .lines()
-        .find(|line| line.starts_with("lti-platform:"))
-        .unwrap_or_else(|| panic!("no summary line in:\n{stdout}\n{stderr}"));
+    run_script(
+        &python,
+        &peers_dir().join("lti/roundtrip.py"),
+        &[
+            ("HUB_URL", &app.address),
+            ("ADMIN_TOKEN", classcode_test_support::ADMIN_TOKEN),
+        ],
+        "lti-platform:",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn player_pages_pass_axe_core_in_headless_chromium() {
     assert!(
-        output.status.success()
-            && summary.ends_with(" 0 failed")
-            && !summary.contains(": 0 passed"),
-        "{summary}\n{stdout}\n{stderr}"
+        peers_dir().join("browser/node_modules/axe-core").exists(),
+        "run `npm ci` in tests/peers/browser first"
     );
+    let app = classcode_test_support::lti::app_with_platform().await;
+    let page = classcode_test_support::lti::launch_learner(&app).await;
+    let session = classcode_test_support::lti::attribute(&page, "data-session-token").to_owned();
+    run_script(
+        "node",
+        &peers_dir().join("browser/player.mjs"),
+        &[("HUB_URL", &app.address), ("SESSION", &session)],
+        "browser:",
+    )
+    .await;
 }

@@ -12,6 +12,8 @@
     reason = "tests read better as the defaults plus a list of changes"
 )]
 
+pub mod lti;
+
 use actix_web::dev::ServerHandle;
 use anyhow::Context;
 use classcode_server::settings::{LogFormat, LogSettings, Secret};

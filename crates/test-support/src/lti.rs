@@ -1,0 +1,177 @@
+//! A platform played by the tests: it serves its JWKS over HTTP, registers itself with the hub through the admin
+//! API and signs launch id_tokens with the test key of `classcode-lti`, so tests reach the LTI tool and the player
+//! without an LMS. (The round trip with a platform written by others is the `lti1p3platform` peer test.)
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly on what they did not expect"
+)]
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::{TestApp, spawn_app};
+
+pub const PLATFORM_KEY: &[u8] = include_bytes!("../../lti/testdata/platform-key.pem");
+pub const OTHER_KEY: &[u8] = include_bytes!("../../lti/testdata/other-key.pem");
+pub const PLATFORM_PUBLIC: &[u8] = include_bytes!("../../lti/testdata/platform-public.pem");
+pub const PLATFORM_JWKS: &str = include_str!("../../lti/testdata/platform-jwks.json");
+pub const ISSUER: &str = "https://lms.example.org";
+pub const CLIENT: &str = "client-42";
+pub const DEPLOYMENT: &str = "dep-1";
+
+/// Serves the platform's JWKS to every request, on a port of its own.
+pub async fn serve_jwks() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                    PLATFORM_JWKS.len(),
+                    PLATFORM_JWKS
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{address}/jwks")
+}
+
+pub async fn app_with_platform() -> TestApp {
+    let jwks_url = serve_jwks().await;
+    let app = spawn_app().await;
+    let response = app
+        .admin_post(
+            "/api/admin/lti/platforms",
+            &json!({
+                "issuer": ISSUER,
+                "client_id": CLIENT,
+                "auth_url": "https://lms.example.org/auth",
+                "token_url": "https://lms.example.org/token",
+                "jwks_url": jwks_url,
+                "deployment_ids": [DEPLOYMENT],
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    app
+}
+
+pub struct Login {
+    pub state: String,
+    pub nonce: String,
+    pub cookie: String,
+}
+
+pub async fn login(app: &TestApp) -> Login {
+    let url = format!(
+        "/lti/login?iss={ISSUER}&login_hint=u-1&client_id={CLIENT}&lti_deployment_id={DEPLOYMENT}&target_link_uri={}/lti/launch",
+        app.address
+    );
+    let response = app.get(&url).await;
+    assert_eq!(response.status(), 302);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let location = reqwest::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let param = |name: &str| {
+        location
+            .query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(param("redirect_uri"), format!("{}/lti/launch", app.address));
+    assert_eq!(param("response_mode"), "form_post");
+    assert_eq!(param("prompt"), "none");
+    assert_eq!(param("client_id"), CLIENT);
+    Login {
+        state: param("state"),
+        nonce: param("nonce"),
+        cookie: cookie.split(';').next().unwrap().to_owned(),
+    }
+}
+
+pub fn claims(nonce: &str) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    json!({
+        "iss": ISSUER,
+        "aud": CLIENT,
+        "sub": "u-1",
+        "iat": now,
+        "exp": now + 60,
+        "nonce": nonce,
+        "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+        "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+        "https://purl.imsglobal.org/spec/lti/claim/deployment_id": DEPLOYMENT,
+        "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+        "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+        "https://purl.imsglobal.org/spec/lti/claim/custom": {"content_id": "fr.classcode.information"},
+    })
+}
+
+pub fn sign_with(claims: &Value, key: &[u8], kid: &str) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
+}
+
+pub fn sign(claims: &Value) -> String {
+    sign_with(claims, PLATFORM_KEY, "platform-key-1")
+}
+
+pub async fn launch(
+    app: &TestApp,
+    id_token: &str,
+    state: &str,
+    cookie: Option<&str>,
+) -> (u16, String) {
+    let mut request = app
+        .client
+        .post(app.url("/lti/launch"))
+        .form(&[("id_token", id_token), ("state", state)]);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+pub fn error_code(body: &str) -> &str {
+    body.split("data-error-code=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("(none)")
+}
+
+pub fn attribute<'a>(body: &'a str, name: &str) -> &'a str {
+    body.split(&format!("{name}=\""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+}
+
+/// A learner's launch page, from login to launch.
+pub async fn launch_learner(app: &TestApp) -> String {
+    let login = login(app).await;
+    let (status, page) = launch(
+        app,
+        &sign(&claims(&login.nonce)),
+        &login.state,
+        Some(&login.cookie),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    page
+}
