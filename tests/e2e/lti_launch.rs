@@ -251,3 +251,94 @@ async fn the_launch_token_writes_for_its_learner_only_and_the_jwks_publishes_the
     );
     assert!(key.get("d").is_none(), "no private part is published");
 }
+
+#[tokio::test]
+async fn a_launch_token_reads_only_its_own_learners_statements_and_state() {
+    let app = app_with_platform().await;
+    let mut players = Vec::new();
+    for subject in ["u-1", "u-2"] {
+        let login = login(&app).await;
+        let mut learner = claims(&login.nonce);
+        learner["sub"] = json!(subject);
+        let (_, page) = launch(&app, &sign(&learner), &login.state, Some(&login.cookie)).await;
+        let actor: Value =
+            serde_json::from_str(&attribute(&page, "data-xapi-actor").replace("&quot;", "\""))
+                .unwrap();
+        players.push((
+            attribute(&page, "data-xapi-auth").to_owned(),
+            actor,
+            attribute(&page, "data-xapi-registration").to_owned(),
+        ));
+    }
+    let xapi = |method: reqwest::Method, path: &str, auth: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("authorization", auth)
+            .header("x-experience-api-version", "2.0.0")
+    };
+    for (auth, actor, registration) in &players {
+        let statement = json!({
+            "actor": actor,
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+            "object": {"id": "https://hub.example.org/content/x"},
+            "context": {"registration": registration},
+        });
+        let response = xapi(reqwest::Method::POST, "/xapi/statements", auth)
+            .json(&statement)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let (auth, actor, registration) = &players[0];
+    let mine: Value = xapi(reqwest::Method::GET, "/xapi/statements", auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actors: Vec<&Value> = mine["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["actor"]["account"]["name"])
+        .collect();
+    assert_eq!(actors, vec![&json!("u-1")], "{mine}");
+
+    // Writing in another registration, or reading another learner's State, is refused.
+    let elsewhere = json!({
+        "actor": actor,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+        "object": {"id": "https://hub.example.org/content/x"},
+        "context": {"registration": players[1].2},
+    });
+    let response = xapi(reqwest::Method::POST, "/xapi/statements", auth)
+        .json(&elsewhere)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let other_agent = url::form_urlencoded::byte_serialize(players[1].1.to_string().as_bytes())
+        .collect::<String>();
+    let path = format!(
+        "/xapi/activities/state?activityId=https%3A%2F%2Fhub.example.org%2Fx&stateId=s&agent={other_agent}&registration={}",
+        players[1].2
+    );
+    let response = xapi(reqwest::Method::GET, &path, auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let own_agent =
+        url::form_urlencoded::byte_serialize(actor.to_string().as_bytes()).collect::<String>();
+    let own = format!(
+        "/xapi/activities/state?activityId=https%3A%2F%2Fhub.example.org%2Fx&stateId=s&agent={own_agent}&registration={registration}"
+    );
+    let response = xapi(reqwest::Method::GET, &own, auth).send().await.unwrap();
+    assert_eq!(
+        response.status(),
+        404,
+        "its own State is reachable (none stored yet)"
+    );
+}

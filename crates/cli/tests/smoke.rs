@@ -596,3 +596,51 @@ async fn content_import_reports_every_problem_stores_nothing_then_keeps_every_ve
         std::fs::read(demo.join("robotique/videos/percevoir-decider-agir.webm")).unwrap()
     );
 }
+
+fn zip_tree(root: &std::path::Path, prefix: &str, zip: &mut zip::ZipWriter<std::fs::File>) {
+    let mut entries: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = format!("{prefix}{}", path.file_name().unwrap().to_string_lossy());
+        if path.is_dir() {
+            zip_tree(&path, &format!("{name}/"), zip);
+        } else {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(zip, &std::fs::read(&path).unwrap()).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_zipped_module_imports_like_its_folder_and_an_escaping_archive_is_refused() {
+    let database = TestDatabase::create().await.unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content/demo/reseaux");
+    let archive = database.dir.join("reseaux.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    zip_tree(&demo, "reseaux/", &mut zip);
+    zip.finish().unwrap();
+    let imported = cli_output(&database, &["content", "import", archive.to_str().unwrap()]).await;
+    assert!(
+        imported.contains("imported fr.classcode.reseaux@1.0.0"),
+        "{imported}"
+    );
+
+    let evil = database.dir.join("evil.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&evil).unwrap());
+    zip.start_file("../manifest.toml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut zip, b"schema = 1").unwrap();
+    zip.finish().unwrap();
+    let output = classcode(&database)
+        .args(["content", "import"])
+        .arg(&evil)
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("would leave the package"));
+}

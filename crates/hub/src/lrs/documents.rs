@@ -104,6 +104,22 @@ impl Hub {
         if !caller.may(access) {
             return Err(DocumentError::Forbidden);
         }
+        // A launch token reaches its own learner's State in its own registration, and nothing else.
+        if let Some(restriction) = &caller.restriction {
+            let DocumentTarget::State {
+                agent,
+                registration,
+                ..
+            } = target
+            else {
+                return Err(DocumentError::Forbidden);
+            };
+            if AgentKey::of(agent) != AgentKey::of(&restriction.actor)
+                || registration.is_some_and(|registration| registration != restriction.registration)
+            {
+                return Err(DocumentError::Forbidden);
+            }
+        }
         Ok(match target {
             DocumentTarget::State {
                 activity_id,

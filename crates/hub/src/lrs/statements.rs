@@ -179,6 +179,17 @@ impl Hub {
         }
         if let Some(restriction) = &caller.restriction {
             for (index, statement) in batch.iter().enumerate() {
+                let registration = statement
+                    .pointer("/context/registration")
+                    .and_then(Value::as_str)
+                    .and_then(|text| Uuid::parse_str(text).ok());
+                if registration.is_some_and(|registration| registration != restriction.registration)
+                {
+                    return Err(StoreError::ForeignLearner(format!(
+                        "{}.context.registration: a launch token writes only in its own registration",
+                        path_of(index)
+                    )));
+                }
                 if AgentKey::of(statement.get("actor").unwrap_or(&Value::Null))
                     != AgentKey::of(&restriction.actor)
                 {

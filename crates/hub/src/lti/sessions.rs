@@ -146,10 +146,15 @@ impl Hub {
                 Scope::StatementsReadMine,
                 Scope::State,
             ],
+            // One authority per learner and registration: `statements/read/mine` then shows a launch token the
+            // statements of its own learner only, never those written through other learners' launches.
             authority: json!({
                 "objectType": "Agent",
-                "name": "Class'Code Hub",
-                "account": {"homePage": self.settings.public_url, "name": "lti-launch"},
+                "name": "Class'Code Hub (launch)",
+                "account": {
+                    "homePage": format!("{}/lti/launch", self.settings.public_url),
+                    "name": registration.to_string(),
+                },
             }),
             restriction: Some(LaunchRestriction {
                 actor: claims.act,
