@@ -43,7 +43,12 @@ fn classcode(database: &TestDatabase) -> Command {
 }
 
 async fn serve(database: &TestDatabase) -> Served {
+    serve_with(database, &[]).await
+}
+
+async fn serve_with(database: &TestDatabase, envs: &[(&str, &str)]) -> Served {
     let mut child = classcode(database)
+        .envs(envs.iter().copied())
         .args(["serve", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -643,4 +648,224 @@ async fn a_zipped_module_imports_like_its_folder_and_an_escaping_archive_is_refu
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("would leave the package"));
+}
+
+/// An LMS grade service played by the test: a token endpoint, and a scores endpoint that answers 503 until
+/// `accepting` is set, recording every score post (URL and body).
+async fn fake_lms(
+    accepting: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    scores: std::sync::Arc<std::sync::Mutex<Vec<(String, u16, String)>>>,
+) -> String {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let accepting = accepting.clone();
+            let scores = scores.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 8192];
+                // Read the head, then the body announced by Content-Length.
+                loop {
+                    let Ok(read) = socket.read(&mut buffer).await else {
+                        return;
+                    };
+                    if read == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buffer[..read]);
+                    let text = String::from_utf8_lossy(&request).to_string();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length = head
+                            .lines()
+                            .find_map(|line| {
+                                line.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            break;
+                        }
+                    }
+                }
+                let text = String::from_utf8_lossy(&request).to_string();
+                let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+                let target = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
+                let (status, answer) = if target.starts_with("/token") {
+                    (
+                        200,
+                        r#"{"access_token":"lms-token","token_type":"Bearer","expires_in":3600}"#
+                            .to_owned(),
+                    )
+                } else if accepting.load(Ordering::SeqCst) {
+                    (200, "{}".to_owned())
+                } else {
+                    (503, "{}".to_owned())
+                };
+                if !target.starts_with("/token") {
+                    scores
+                        .lock()
+                        .unwrap()
+                        .push((target, status, body.to_owned()));
+                }
+                let response = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes_and_restarts() {
+    use classcode_test_support::lti::{
+        CLIENT, DEPLOYMENT, ISSUER, attribute, claims, launch_at, login_at, serve_jwks, sign,
+    };
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let database = TestDatabase::create().await.unwrap();
+    let accepting = Arc::new(AtomicBool::new(false));
+    let scores = Arc::new(Mutex::new(Vec::new()));
+    let lms = fake_lms(accepting.clone(), scores.clone()).await;
+    let jwks = serve_jwks().await;
+    cli_output(
+        &database,
+        &[
+            "lti",
+            "platform",
+            "add",
+            "--issuer",
+            ISSUER,
+            "--client-id",
+            CLIENT,
+            "--auth-url",
+            "https://lms.example.org/auth",
+            "--token-url",
+            &format!("{lms}/token"),
+            "--jwks-url",
+            &jwks,
+            "--deployment-id",
+            DEPLOYMENT,
+        ],
+    )
+    .await;
+    let fast = [
+        ("CLASSCODE__LTI__OUTBOX_POLL_MS", "100"),
+        ("CLASSCODE__LTI__OUTBOX_RETRY_BASE_MS", "200"),
+    ];
+    let mut first = serve_with(&database, &fast).await;
+    let base = format!("http://{}", first.address);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = login_at(&client, &base).await;
+    let mut learner = claims(&login.nonce);
+    learner["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = serde_json::json!({
+        "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        "lineitem": format!("{lms}/lineitems/7/lineitem?type_id=3"),
+    });
+    let (status, page) = launch_at(
+        &client,
+        &base,
+        &sign(&learner),
+        &login.state,
+        Some(&login.cookie),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let actor: serde_json::Value =
+        serde_json::from_str(&attribute(&page, "data-xapi-actor").replace("&quot;", "\"")).unwrap();
+    let statement = serde_json::json!({
+        "actor": actor,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/passed"},
+        "object": {"id": "https://hub.example.org/content/fr.classcode.information/quiz-final"},
+        "result": {"score": {"scaled": 0.7}},
+        "context": {"registration": attribute(&page, "data-xapi-registration")},
+    });
+    let stored = client
+        .post(format!("{base}/xapi/statements"))
+        .header("authorization", attribute(&page, "data-xapi-auth"))
+        .header("x-experience-api-version", "2.0.0")
+        .json(&statement)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), 200);
+
+    // The LMS refuses (503) at least once; then the hub dies without a chance to finish anything.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while scores.lock().unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the hub never tried to post the score"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = first.child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let _ = first.child.wait().await;
+    let attempts_before = scores.lock().unwrap().len();
+    assert!(
+        scores
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|(_, status, _)| *status == 503)
+    );
+
+    // The LMS is back and a new hub starts on the same database: the grade arrives, once.
+    accepting.store(true, Ordering::SeqCst);
+    let _second = serve_with(&database, &fast).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let delivered: Vec<(String, u16, String)> = scores
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, status, _)| *status == 200)
+            .cloned()
+            .collect();
+        if let Some((target, _, body)) = delivered.first() {
+            assert_eq!(target, "/lineitems/7/lineitem/scores?type_id=3");
+            let score: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(score["userId"], "u-1");
+            assert_eq!(score["scoreGiven"], 70.0);
+            assert_eq!(score["activityProgress"], "Completed");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the grade was lost after {attempts_before} attempts"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        scores
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, status, _)| *status == 200)
+            .count(),
+        1,
+        "the grade is posted once"
+    );
 }

@@ -70,12 +70,17 @@ pub struct Login {
     pub cookie: String,
 }
 
+/// Starts a login at the hub of `app` as the platform would (third-party initiated login).
 pub async fn login(app: &TestApp) -> Login {
+    login_at(&app.client, &app.address).await
+}
+
+/// Starts a login at the hub at `base` (`http://127.0.0.1:PORT`); `client` must not follow redirects.
+pub async fn login_at(client: &reqwest::Client, base: &str) -> Login {
     let url = format!(
-        "/lti/login?iss={ISSUER}&login_hint=u-1&client_id={CLIENT}&lti_deployment_id={DEPLOYMENT}&target_link_uri={}/lti/launch",
-        app.address
+        "{base}/lti/login?iss={ISSUER}&login_hint=u-1&client_id={CLIENT}&lti_deployment_id={DEPLOYMENT}&target_link_uri={base}/lti/launch"
     );
-    let response = app.get(&url).await;
+    let response = client.get(&url).send().await.unwrap();
     assert_eq!(response.status(), 302);
     let cookie = response.headers()["set-cookie"]
         .to_str()
@@ -89,7 +94,7 @@ pub async fn login(app: &TestApp) -> Login {
             .map(|(_, value)| value.into_owned())
             .unwrap_or_default()
     };
-    assert_eq!(param("redirect_uri"), format!("{}/lti/launch", app.address));
+    assert_eq!(param("redirect_uri"), format!("{base}/lti/launch"));
     assert_eq!(param("response_mode"), "form_post");
     assert_eq!(param("prompt"), "none");
     assert_eq!(param("client_id"), CLIENT);
@@ -131,15 +136,26 @@ pub fn sign(claims: &Value) -> String {
     sign_with(claims, PLATFORM_KEY, "platform-key-1")
 }
 
+/// Posts a launch to the hub of `app`, with the login's cookie when given.
 pub async fn launch(
     app: &TestApp,
     id_token: &str,
     state: &str,
     cookie: Option<&str>,
 ) -> (u16, String) {
-    let mut request = app
-        .client
-        .post(app.url("/lti/launch"))
+    launch_at(&app.client, &app.address, id_token, state, cookie).await
+}
+
+/// Posts a launch to the hub at `base`.
+pub async fn launch_at(
+    client: &reqwest::Client,
+    base: &str,
+    id_token: &str,
+    state: &str,
+    cookie: Option<&str>,
+) -> (u16, String) {
+    let mut request = client
+        .post(format!("{base}/lti/launch"))
         .form(&[("id_token", id_token), ("state", state)]);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
