@@ -443,7 +443,7 @@ async fn lti_platforms_are_registered_listed_disabled_and_keys_rotate_keeping_th
         info["dynamic_registration"]
             .as_str()
             .unwrap()
-            .ends_with("/lti/register")
+            .contains("/lti/register?invite=")
     );
 
     let before: serde_json::Value =

@@ -309,11 +309,15 @@ class RoundTrip:
     def registration(self) -> None:
         token = secrets.token_urlsafe(24)
         self.platform.expect_registration_token(token)
-        response = self.get(
-            f"{self.hub}/lti/register",
-            params={"openid_configuration": self.platform.openid_configuration_url, "registration_token": token},
-            headers={"Authorization": f"Bearer {self.admin_token}"},
-        )
+        # The admin takes the registration URL (it carries the hub's invitation) from the hub, as
+        # `classcode lti tool-info` prints it; without the invitation the hub refuses to register.
+        tool = self.get(f"{self.hub}/api/admin/lti/tool", headers={"Authorization": f"Bearer {self.admin_token}"})
+        self.need("registration: the admin API gives the tool's URLs", tool.status_code == 200, describe(tool))
+        registration_url = tool.json()["dynamic_registration"]
+        params = {"openid_configuration": self.platform.openid_configuration_url, "registration_token": token}
+        uninvited = self.get(f"{self.hub}/lti/register", params=params)
+        self.check("registration: a URL without the invitation is refused (403)", uninvited.status_code == 403, describe(uninvited))
+        response = self.get(registration_url, params=params)
         self.check(
             "registration: hub page is 200 HTML with the org.imsglobal.lti.close message",
             response.status_code == 200 and is_html(response) and "org.imsglobal.lti.close" in response.text,

@@ -104,6 +104,12 @@ impl MasterKey {
         Ok(plain.to_vec())
     }
 
+    /// The invitation a dynamic registration must carry: only an admin who got the registration URL from this hub
+    /// (`classcode lti tool-info`) can register a platform. The same on every node; a new master key changes it.
+    pub fn registration_invite(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.derive("registration-invite/v1")[..18])
+    }
+
     /// The HMAC key of the hub's session and launch tokens.
     pub fn session_secret(&self) -> [u8; 32] {
         self.derive("session-tokens/v1")

@@ -78,12 +78,13 @@ pub struct ToolUrls {
 }
 
 impl ToolUrls {
-    pub fn for_base(public_url: &str) -> ToolUrls {
+    /// The URLs of a hub at `public_url`; the dynamic registration URL carries the registration invitation.
+    pub fn for_base(public_url: &str, invite: &str) -> ToolUrls {
         ToolUrls {
             login: format!("{public_url}/lti/login"),
             launch: format!("{public_url}/lti/launch"),
             jwks: format!("{public_url}/lti/jwks"),
-            dynamic_registration: format!("{public_url}/lti/register"),
+            dynamic_registration: format!("{public_url}/lti/register?invite={invite}"),
             deep_linking: format!("{public_url}/lti/launch"),
         }
     }

@@ -134,7 +134,17 @@ fn tenant_name_for(issuer: &str) -> String {
 impl Hub {
     /// The tool's URLs.
     pub fn tool_urls(&self) -> ToolUrls {
-        ToolUrls::for_base(&self.settings.public_url)
+        ToolUrls::for_base(
+            &self.settings.public_url,
+            &self.lti.keys.master().registration_invite(),
+        )
+    }
+
+    /// Whether a dynamic registration carries this hub's invitation.
+    pub fn is_registration_invited(&self, invite: Option<&str>) -> bool {
+        use subtle::ConstantTimeEq;
+        let expected = self.lti.keys.master().registration_invite();
+        invite.is_some_and(|invite| bool::from(invite.as_bytes().ct_eq(expected.as_bytes())))
     }
 
     /// Registers a platform typed by an admin.

@@ -285,6 +285,7 @@ async fn jwks(hub: web::Data<Hub>) -> Result<HttpResponse, ApiError> {
 
 #[derive(serde::Deserialize)]
 struct RegisterQuery {
+    invite: Option<String>,
     openid_configuration: Option<String>,
     registration_token: Option<String>,
 }
@@ -294,6 +295,14 @@ async fn register(
     request: HttpRequest,
     query: web::Query<RegisterQuery>,
 ) -> HttpResponse {
+    if !hub.is_registration_invited(query.invite.as_deref()) {
+        return error_page(
+            &request,
+            StatusCode::FORBIDDEN,
+            "LTI_REGISTRATION_INVITE",
+            "this registration URL lacks the hub's invitation: paste the URL printed by `classcode lti tool-info`",
+        );
+    }
     match hub
         .register_dynamically(
             query.openid_configuration.as_deref(),

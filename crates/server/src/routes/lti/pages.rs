@@ -105,6 +105,10 @@ fn explain(code: &str) -> (&'static str, &'static str) {
             "Le jeu de clés (JWKS) de la plateforme est injoignable ou invalide.",
             "The platform's key set (JWKS) is unreachable or invalid.",
         ),
+        "LTI_REGISTRATION_INVITE" => (
+            "Cette adresse d'inscription n'est pas celle de Class'Code Hub : copiez l'URL d'inscription dynamique affichée par `classcode lti tool-info` (elle contient une invitation).",
+            "This registration URL is not Class'Code Hub's: copy the dynamic registration URL printed by `classcode lti tool-info` (it carries an invitation).",
+        ),
         code if code.starts_with("LTI_REGISTRATION") => (
             "L'inscription de l'outil auprès de la plateforme a échoué.",
             "Registering the tool with the platform failed.",
