@@ -114,6 +114,9 @@ pub struct Storage {
     relaxed: DatabaseConnection,
     relaxed_sqlite_pool: Option<SqlitePool>,
     relaxed_pg_pool: Option<PgPool>,
+    /// On SQLite (one machine, one process), LTI login states live in this process's memory: they are short-lived,
+    /// single-use and only this process can finish a launch. PostgreSQL keeps them in a table any node can read.
+    pub(crate) memory_login_states: Option<crate::lti::MemoryLoginStates>,
 }
 
 impl Storage {
@@ -168,6 +171,7 @@ impl Storage {
             relaxed: SqlxSqliteConnector::from_sqlx_sqlite_pool(relaxed_pool.clone()),
             relaxed_sqlite_pool: Some(relaxed_pool),
             relaxed_pg_pool: None,
+            memory_login_states: Some(crate::lti::MemoryLoginStates::default()),
         })
     }
 
@@ -224,6 +228,7 @@ impl Storage {
         Ok(Storage {
             relaxed: SqlxPostgresConnector::from_sqlx_postgres_pool(relaxed_pool.clone()),
             relaxed_pg_pool: Some(relaxed_pool),
+            memory_login_states: None,
             db,
             pool: Pool::Postgres(pool),
             max_connections: options.max_connections,

@@ -88,6 +88,25 @@ pub struct LoginState {
     pub used_at: Option<DateTime<Utc>>,
 }
 
+/// Login states kept in memory (SQLite deployments), by state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MemoryLoginStates(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, LoginState>>>,
+);
+
+impl MemoryLoginStates {
+    fn with<T>(
+        &self,
+        work: impl FnOnce(&mut std::collections::HashMap<String, LoginState>) -> T,
+    ) -> Result<T, StorageError> {
+        let mut states = self
+            .0
+            .lock()
+            .map_err(|_| StorageError::Other(anyhow::anyhow!("the login state map is poisoned")))?;
+        Ok(work(&mut states))
+    }
+}
+
 /// A launch the hub accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Launch {
@@ -434,8 +453,13 @@ impl Storage {
         Ok(result.rows_affected)
     }
 
-    /// Stores a login state (a relaxed write: see `Storage::relaxed`).
+    /// Stores a login state (in memory on SQLite; a relaxed write on PostgreSQL, see `Storage::relaxed`).
     pub async fn insert_login_state(&self, state: LoginState) -> Result<(), StorageError> {
+        if let Some(memory) = &self.memory_login_states {
+            return memory.with(|states| {
+                states.insert(state.state.clone(), state);
+            });
+        }
         lti_login_states::ActiveModel {
             state: Set(state.state),
             platform_id: Set(state.platform_id.0),
@@ -454,6 +478,9 @@ impl Storage {
 
     /// A login state, without using it up (to offer a new-window relaunch).
     pub async fn find_login_state(&self, state: &str) -> Result<Option<LoginState>, StorageError> {
+        if let Some(memory) = &self.memory_login_states {
+            return memory.with(|states| states.get(state).cloned());
+        }
         Ok(lti_login_states::Entity::find_by_id(state.to_owned())
             .one(self.db())
             .await?
@@ -469,6 +496,22 @@ impl Storage {
         browser_secret: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<LoginState>, StorageError> {
+        if let Some(memory) = &self.memory_login_states {
+            return memory.with(|states| {
+                let found = states.get_mut(state)?;
+                if found.used_at.is_some()
+                    || found.expires_at <= now
+                    || !bool::from(subtle::ConstantTimeEq::ct_eq(
+                        found.browser_secret.as_bytes(),
+                        browser_secret.as_bytes(),
+                    ))
+                {
+                    return None;
+                }
+                found.used_at = Some(now);
+                Some(found.clone())
+            });
+        }
         let mut updated = lti_login_states::Entity::update_many()
             .col_expr(lti_login_states::Column::UsedAt, Expr::value(Some(now)))
             .filter(lti_login_states::Column::State.eq(state))
@@ -485,6 +528,13 @@ impl Storage {
         &self,
         before: DateTime<Utc>,
     ) -> Result<u64, StorageError> {
+        if let Some(memory) = &self.memory_login_states {
+            return memory.with(|states| {
+                let count = states.len();
+                states.retain(|_, state| state.expires_at >= before);
+                (count - states.len()) as u64
+            });
+        }
         let result = lti_login_states::Entity::delete_many()
             .filter(lti_login_states::Column::ExpiresAt.lt(before))
             .exec(self.relaxed())
