@@ -138,9 +138,27 @@ async fn a_learner_reads_a_page_passes_the_final_quiz_and_resumes_where_they_lef
     assert!(again.contains(&format!("value=\"{quiz}\"")), "{again}");
     assert_eq!(attribute(&again, "data-progress"), format!("2/{total}"));
 
+    // The unplugged activity offers its sheet as a PDF from the package.
+    let sheet = "fr.classcode.information#cartes-binaires";
+    let (_, unplugged) = post_form(
+        &app,
+        "/player/activity",
+        &[("session", &session), ("activity", sheet)],
+    )
+    .await;
+    assert!(
+        unplugged.contains("/content/fr.classcode.information/1.1.0/fiches/cartes-binaires.pdf"),
+        "{unplugged}"
+    );
+    let pdf = app
+        .get("/content/fr.classcode.information/1.1.0/fiches/cartes-binaires.pdf")
+        .await;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+
     // The video is served as the package's file, cacheable forever.
     let video = app
-        .get("/content/fr.classcode.information/1.0.0/videos/compter-avec-deux-chiffres.webm")
+        .get("/content/fr.classcode.information/1.1.0/videos/compter-avec-deux-chiffres.webm")
         .await;
     assert_eq!(video.status(), 200);
     assert_eq!(video.headers()["content-type"], "video/webm");
@@ -153,7 +171,7 @@ async fn a_learner_reads_a_page_passes_the_final_quiz_and_resumes_where_they_lef
         "a WebM file"
     );
     assert_eq!(
-        app.get("/content/fr.classcode.information/1.0.0/../../etc/passwd")
+        app.get("/content/fr.classcode.information/1.1.0/../../etc/passwd")
             .await
             .status(),
         404

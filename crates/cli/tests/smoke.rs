@@ -492,7 +492,7 @@ async fn content_import_reports_every_problem_stores_nothing_then_keeps_every_ve
     let good = std::fs::read_to_string(&manifest_path).unwrap();
     std::fs::write(
         &manifest_path,
-        good.replace("version = \"1.0.0\"", "version = \"1.0\"")
+        good.replace("version = \"1.1.0\"", "version = \"1.0\"")
             .replace("pages/01-qu-est-ce-qu-un-robot.md", "pages/absente.md"),
     )
     .unwrap();
@@ -526,12 +526,12 @@ async fn content_import_reports_every_problem_stores_nothing_then_keeps_every_ve
     std::fs::write(&manifest_path, &good).unwrap();
     let imported = cli_output(&database, &["content", "import", module.to_str().unwrap()]).await;
     assert!(
-        imported.contains("imported fr.classcode.robotique@1.0.0"),
+        imported.contains("imported fr.classcode.robotique@1.1.0"),
         "{imported}"
     );
     let again = cli_output(&database, &["content", "import", module.to_str().unwrap()]).await;
     assert!(
-        again.contains("unchanged fr.classcode.robotique@1.0.0"),
+        again.contains("unchanged fr.classcode.robotique@1.1.0"),
         "{again}"
     );
 
@@ -554,7 +554,7 @@ async fn content_import_reports_every_problem_stores_nothing_then_keeps_every_ve
     );
     std::fs::write(
         &manifest_path,
-        good.replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+        good.replace("version = \"1.1.0\"", "version = \"1.2.0\""),
     )
     .unwrap();
     cli_output(&database, &["content", "import", module.to_str().unwrap()]).await;
@@ -566,7 +566,7 @@ async fn content_import_reports_every_problem_stores_nothing_then_keeps_every_ve
         .iter()
         .map(|p| p["version"].as_str().unwrap())
         .collect();
-    assert_eq!(versions, ["1.0.0", "1.1.0"]);
+    assert_eq!(versions, ["1.1.0", "1.2.0"]);
 
     // A parcours naming a module that is not in the catalog is refused.
     let output = classcode(&database)
@@ -586,7 +586,7 @@ async fn content_import_reports_every_problem_stores_nothing_then_keeps_every_ve
             "export",
             "fr.classcode.robotique",
             "--version",
-            "1.0.0",
+            "1.1.0",
             "--out",
             out.to_str().unwrap(),
         ],
@@ -630,7 +630,7 @@ async fn a_zipped_module_imports_like_its_folder_and_an_escaping_archive_is_refu
     zip.finish().unwrap();
     let imported = cli_output(&database, &["content", "import", archive.to_str().unwrap()]).await;
     assert!(
-        imported.contains("imported fr.classcode.reseaux@1.0.0"),
+        imported.contains("imported fr.classcode.reseaux@1.1.0"),
         "{imported}"
     );
 

@@ -641,7 +641,7 @@ mod tests {
         let mut files = demo_module("robotique");
         let manifest = String::from_utf8(files["manifest.toml"].clone())
             .unwrap()
-            .replace("version = \"1.0.0\"", "version = \"1.0\"")
+            .replace("version = \"1.1.0\"", "version = \"1.0\"")
             .replace("\"cycle2\"", "\"maternelle\"")
             .replace("pages/01-qu-est-ce-qu-un-robot.md", "pages/absent.md")
             .replace(
