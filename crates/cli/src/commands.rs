@@ -278,11 +278,7 @@ async fn lti(settings: Settings, action: LtiAction) -> anyhow::Result<()> {
                     json,
                     "no platform yet: use dynamic registration (see `classcode lti tool-info`) or `classcode lti platform add`",
                     |platform| {
-                        let state = if platform.disabled_at.is_some() {
-                            "disabled"
-                        } else {
-                            "active"
-                        };
+                        let state = state_word(platform.disabled_at.is_some());
                         format!(
                             "{} {:8} {}  client_id={}  deployments={}",
                             platform.id,
@@ -489,11 +485,7 @@ async fn tenant(settings: Settings, action: TenantAction) -> anyhow::Result<()> 
                 json,
                 "no tenant yet: create one with `classcode tenant create NAME --display-name TEXT`",
                 |tenant| {
-                    let state = if tenant.disabled_at.is_some() {
-                        "disabled"
-                    } else {
-                        "active"
-                    };
+                    let state = state_word(tenant.disabled_at.is_some());
                     format!(
                         "{:24} {:8} {}  {}",
                         tenant.name, state, tenant.id, tenant.display_name
@@ -504,6 +496,11 @@ async fn tenant(settings: Settings, action: TenantAction) -> anyhow::Result<()> 
     }
     storage.close().await;
     Ok(())
+}
+
+/// How a list line says whether something is in use.
+fn state_word(is_disabled: bool) -> &'static str {
+    if is_disabled { "disabled" } else { "active" }
 }
 
 /// Prints a list as JSON, as one line per item, or as a hint of what to do when it is empty.

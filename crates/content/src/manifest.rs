@@ -264,6 +264,28 @@ fn check_common(problems: &mut FileProblems<'_>, common: &Common<'_>) {
     }
 }
 
+/// Reads a TOML file of a package into `T`: not UTF-8, bad syntax and unknown keys are problems with a position.
+fn parse_toml<'a, T: serde::de::DeserializeOwned>(
+    file: &str,
+    bytes: &'a [u8],
+) -> Result<(T, &'a str), Vec<Problem>> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        vec![Problem {
+            file: file.to_owned(),
+            line: None,
+            column: None,
+            message: format!("{file} is not UTF-8 text"),
+        }]
+    })?;
+    toml::from_str(text)
+        .map(|value| (value, text))
+        .map_err(|err| {
+            let mut problems = FileProblems::new(file, text);
+            problems.toml(&err);
+            problems.found
+        })
+}
+
 pub(crate) fn check_module(files: &PackageFiles) -> Result<ModulePackage, Vec<Problem>> {
     const MANIFEST: &str = "manifest.toml";
     let Some(bytes) = files.get(MANIFEST) else {
@@ -274,25 +296,8 @@ pub(crate) fn check_module(files: &PackageFiles) -> Result<ModulePackage, Vec<Pr
             message: "a module package has a manifest.toml at its root".to_owned(),
         }]);
     };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => {
-            return Err(vec![Problem {
-                file: MANIFEST.to_owned(),
-                line: None,
-                column: None,
-                message: "manifest.toml is not UTF-8 text".to_owned(),
-            }]);
-        }
-    };
+    let (manifest, text): (ModuleManifest, &str) = parse_toml(MANIFEST, bytes)?;
     let mut problems = FileProblems::new(MANIFEST, text);
-    let manifest: ModuleManifest = match toml::from_str(text) {
-        Ok(manifest) => manifest,
-        Err(err) => {
-            problems.toml(&err);
-            return Err(problems.found);
-        }
-    };
     check_common(
         &mut problems,
         &Common {
@@ -512,22 +517,8 @@ fn check_url(problems: &mut FileProblems<'_>, anchor: Option<&str>, url: &str) {
 }
 
 pub(crate) fn check_parcours(name: &str, bytes: &[u8]) -> Result<ParcoursManifest, Vec<Problem>> {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(vec![Problem {
-            file: name.to_owned(),
-            line: None,
-            column: None,
-            message: "the parcours file is not UTF-8 text".to_owned(),
-        }]);
-    };
+    let (parcours, text): (ParcoursManifest, &str) = parse_toml(name, bytes)?;
     let mut problems = FileProblems::new(name, text);
-    let parcours: ParcoursManifest = match toml::from_str(text) {
-        Ok(parcours) => parcours,
-        Err(err) => {
-            problems.toml(&err);
-            return Err(problems.found);
-        }
-    };
     check_common(
         &mut problems,
         &Common {

@@ -355,24 +355,6 @@ impl Storage {
         Ok(Some(platform_from(model, deployments)))
     }
 
-    /// The registrations of an issuer (several when the platform gives each tool install its own client_id).
-    pub async fn find_platforms_by_issuer(
-        &self,
-        issuer: &str,
-    ) -> Result<Vec<Platform>, StorageError> {
-        let models = lti_platforms::Entity::find()
-            .filter(lti_platforms::Column::Issuer.eq(issuer))
-            .order_by_asc(lti_platforms::Column::CreatedAt)
-            .all(self.db())
-            .await?;
-        let mut platforms = Vec::with_capacity(models.len());
-        for model in models {
-            let deployments = self.find_deployment_ids(PlatformId(model.id)).await?;
-            platforms.push(platform_from(model, deployments));
-        }
-        Ok(platforms)
-    }
-
     async fn find_deployment_ids(&self, id: PlatformId) -> Result<Vec<String>, StorageError> {
         let rows = lti_deployments::Entity::find()
             .filter(lti_deployments::Column::PlatformId.eq(id.0))
