@@ -188,13 +188,7 @@ async fn pick_version(
     if versions.is_empty() {
         anyhow::bail!("no content {content_id:?}; see `classcode content list`");
     }
-    let key = |version: &str| -> Vec<u64> {
-        version
-            .split('.')
-            .map(|part| part.parse().unwrap_or(0))
-            .collect()
-    };
-    versions.sort_by_key(|package| key(&package.version));
+    versions.sort_by_key(|package| classcode_hub::content::version_key(&package.version));
     match version {
         Some(wanted) => versions
             .into_iter()

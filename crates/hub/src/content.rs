@@ -275,8 +275,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// Semantic version as numbers, for "newest".
-fn version_key(version: &str) -> (u64, u64, u64) {
+/// The newest stored version of `content_id` among `packages`.
+pub fn newest<'a>(packages: &'a [ContentPackage], content_id: &str) -> Option<&'a ContentPackage> {
+    packages
+        .iter()
+        .filter(|package| package.content_id == content_id)
+        .max_by_key(|package| version_key(&package.version))
+}
+
+/// A semantic version as numbers, to order versions.
+pub fn version_key(version: &str) -> (u64, u64, u64) {
     let mut parts = version
         .split('.')
         .map(|part| part.parse::<u64>().unwrap_or(0));

@@ -128,21 +128,14 @@ impl Hub {
         }
     }
 
-    async fn newest_module(&self, module_id: &str) -> Result<Option<LoadedModule>, PlayerError> {
-        let newest = self
-            .storage
-            .find_content_packages()
-            .await?
-            .into_iter()
-            .filter(|package| package.content_id == module_id && package.kind == "module")
-            .max_by_key(|package| {
-                let parts: Vec<u64> = package
-                    .version
-                    .split('.')
-                    .map(|part| part.parse().unwrap_or(0))
-                    .collect();
-                parts
-            });
+    /// The newest version of a module among the stored packages, with its manifest and quizzes.
+    fn newest_module(
+        packages: &[ContentPackage],
+        module_id: &str,
+    ) -> Result<Option<LoadedModule>, PlayerError> {
+        let newest = crate::content::newest(packages, module_id)
+            .filter(|package| package.kind == "module")
+            .cloned();
         let Some(package) = newest else {
             return Ok(None);
         };
@@ -177,6 +170,7 @@ impl Hub {
             .item(&content_id)
             .cloned()
             .ok_or(PlayerError::MissingContent)?;
+        let packages = self.storage.find_content_packages().await?;
         // The activities: every activity of a module, the steps of a parcours, or the one picked à la carte.
         let mut wanted: Vec<(String, Option<Vec<String>>)> = Vec::new();
         match item.kind {
@@ -188,12 +182,7 @@ impl Hub {
                 wanted.push((module.to_owned(), Some(vec![activity.to_owned()])));
             }
             ItemKind::Parcours => {
-                let package = self
-                    .storage
-                    .find_content_packages()
-                    .await?
-                    .into_iter()
-                    .rfind(|package| package.content_id == content_id)
+                let package = crate::content::newest(&packages, &content_id)
                     .ok_or(PlayerError::MissingContent)?;
                 let parcours: ParcoursManifest =
                     serde_json::from_str(&package.manifest).map_err(anyhow::Error::from)?;
@@ -213,7 +202,7 @@ impl Hub {
             .collect();
         let mut activities = Vec::new();
         for (module_id, only) in wanted {
-            let Some(module) = self.newest_module(&module_id).await? else {
+            let Some(module) = Self::newest_module(&packages, &module_id)? else {
                 continue;
             };
             let final_quiz = module
@@ -273,9 +262,8 @@ impl Hub {
             .find(reference)
             .map(|(index, activity)| (index, activity.clone()))
             .ok_or_else(|| PlayerError::UnknownActivity(reference.to_owned()))?;
-        let module = self
-            .newest_module(&current.module_id)
-            .await?
+        let packages = self.storage.find_content_packages().await?;
+        let module = Self::newest_module(&packages, &current.module_id)?
             .ok_or(PlayerError::MissingContent)?;
         let markdown_path = match current.activity.kind {
             ActivityKind::Video => current.activity.transcript.clone(),
@@ -344,9 +332,8 @@ impl Hub {
             .clone()
             .ok_or_else(|| PlayerError::UnknownActivity(reference.to_owned()))?;
         let current = view.overview.activities[view.index].clone();
-        let module = self
-            .newest_module(&current.module_id)
-            .await?
+        let packages = self.storage.find_content_packages().await?;
+        let module = Self::newest_module(&packages, &current.module_id)?
             .ok_or(PlayerError::MissingContent)?;
         let mut correct = BTreeMap::new();
         let mut points = 0.0;

@@ -335,12 +335,26 @@ impl Storage {
             .order_by_asc(lti_platforms::Column::Id)
             .all(self.db())
             .await?;
-        let mut platforms = Vec::with_capacity(models.len());
-        for model in models {
-            let deployments = self.find_deployment_ids(PlatformId(model.id)).await?;
-            platforms.push(platform_from(model, deployments));
+        // Every deployment in one query, not one per registration.
+        let mut deployments: std::collections::HashMap<Uuid, Vec<String>> =
+            std::collections::HashMap::new();
+        for row in lti_deployments::Entity::find()
+            .order_by_asc(lti_deployments::Column::DeploymentId)
+            .all(self.db())
+            .await?
+        {
+            deployments
+                .entry(row.platform_id)
+                .or_default()
+                .push(row.deployment_id);
         }
-        Ok(platforms)
+        Ok(models
+            .into_iter()
+            .map(|model| {
+                let ids = deployments.remove(&model.id).unwrap_or_default();
+                platform_from(model, ids)
+            })
+            .collect())
     }
 
     /// One registration by id.
