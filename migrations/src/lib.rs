@@ -11,6 +11,7 @@ mod m20261129_000001_create_tenants;
 mod m20261129_000002_create_lrs;
 mod m20261129_000003_create_lti;
 mod m20261129_000004_create_content;
+mod m20261129_000005_create_cmi5_sessions;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_lrs::Migration),
             Box::new(m20261129_000003_create_lti::Migration),
             Box::new(m20261129_000004_create_content::Migration),
+            Box::new(m20261129_000005_create_cmi5_sessions::Migration),
         ]
     }
 }

@@ -118,3 +118,57 @@ async fn player_pages_pass_axe_core_in_headless_chromium() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn player_tracking_survives_an_offline_period_in_headless_chromium() {
+    assert!(
+        peers_dir()
+            .join("browser/node_modules/playwright-core")
+            .exists(),
+        "run `npm ci` in tests/peers/browser first"
+    );
+    let app = classcode_test_support::lti::app_with_platform().await;
+    let page = classcode_test_support::lti::launch_learner(&app).await;
+    let attribute = |name| classcode_test_support::lti::attribute(&page, name).to_owned();
+    run_script(
+        "node",
+        &peers_dir().join("browser/tracking.mjs"),
+        &[
+            ("HUB_URL", &app.address),
+            ("SESSION", &attribute("data-session-token")),
+            ("REGISTRATION", &attribute("data-xapi-registration")),
+        ],
+        "tracking:",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_cmi5_course_runs_its_aus_in_headless_chromium() {
+    use classcode_test_support::lti::{
+        CMI5_SAMPLE, app_with_platform, attribute, launch_learner_into, upload_package, zip_folder,
+    };
+    assert!(
+        peers_dir()
+            .join("browser/node_modules/playwright-core")
+            .exists(),
+        "run `npm ci` in tests/peers/browser first"
+    );
+    let app = app_with_platform().await;
+    let (status, report) = upload_package(&app, zip_folder(Path::new(CMI5_SAMPLE), None)).await;
+    assert_eq!(status, 200, "{report}");
+    let label = report["imported"][0].as_str().unwrap();
+    let content_id = label.split_once('@').unwrap().0;
+    let page = launch_learner_into(&app, content_id, None).await;
+    run_script(
+        "node",
+        &peers_dir().join("browser/cmi5.mjs"),
+        &[
+            ("HUB_URL", &app.address),
+            ("SESSION", attribute(&page, "data-session-token")),
+            ("REGISTRATION", attribute(&page, "data-xapi-registration")),
+        ],
+        "cmi5-browser:",
+    )
+    .await;
+}

@@ -1,11 +1,12 @@
 //! Class'Code content packages as data and rules: a module (a folder with `manifest.toml` and the files it names),
 //! a parcours (a TOML file of ordered steps across modules) and quizzes, with every problem reported with its
-//! file, line and column (`docs/content-format.md`).
+//! file, line and column (`docs/content-format.md`); and cmi5 course packages (`cmi5.xml` and its AUs).
 //!
 //! Pure: the caller reads the files (a folder or a zip) into a [`PackageFiles`] map; nothing here touches the disk.
 
 #![forbid(unsafe_code)]
 
+pub mod cmi5;
 pub mod manifest;
 mod problems;
 pub mod quiz;

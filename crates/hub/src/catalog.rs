@@ -3,6 +3,7 @@
 //! version of each package (`content.rs`).
 
 pub use classcode_content::Localized;
+use classcode_content::cmi5::{Cmi5Course, MoveOn};
 use classcode_content::{ActivityKind, ModuleManifest, ParcoursManifest};
 
 /// What a teacher can pick: a module, a parcours, or one activity "à la carte".
@@ -26,6 +27,8 @@ pub enum ItemKind {
     Module,
     Parcours,
     Activity,
+    /// An imported cmi5 course: launched whole, each AU the way cmi5 says.
+    Cmi5,
 }
 
 impl ItemKind {
@@ -34,6 +37,7 @@ impl ItemKind {
             Self::Module => "module",
             Self::Parcours => "parcours",
             Self::Activity => "activity",
+            Self::Cmi5 => "cmi5",
         }
     }
 }
@@ -48,10 +52,11 @@ pub struct Catalog {
 pub const DEFAULT_CONTENT_ID: &str = "fr.classcode.parcours.decouverte";
 
 impl Catalog {
-    /// The catalog of these modules and parcours.
+    /// The catalog of these modules, parcours and cmi5 courses.
     pub fn from_manifests(
         modules: Vec<ModuleManifest>,
         parcours: Vec<ParcoursManifest>,
+        courses: Vec<Cmi5Course>,
     ) -> Catalog {
         let mut items = Vec::new();
         for parcours in parcours {
@@ -94,6 +99,20 @@ impl Catalog {
                 });
             }
         }
+        for course in courses {
+            items.push(CatalogItem {
+                content_id: course.content_id(),
+                kind: ItemKind::Cmi5,
+                is_graded: course.units.iter().any(|unit| {
+                    matches!(unit.move_on, MoveOn::Passed | MoveOn::CompletedAndPassed)
+                }),
+                title: course.title,
+                summary: course.description,
+                audience: Vec::new(),
+                themes: vec!["cmi5".to_owned()],
+                duration_minutes: None,
+            });
+        }
         Catalog { items }
     }
 
@@ -133,9 +152,10 @@ mod tests {
                 ImportSource::Parcours { origin, bytes } => {
                     parcours.push(classcode_content::check_parcours(&origin, &bytes).unwrap());
                 }
+                ImportSource::Cmi5 { .. } => {}
             }
         }
-        Catalog::from_manifests(modules, parcours)
+        Catalog::from_manifests(modules, parcours, Vec::new())
     }
 
     #[test]

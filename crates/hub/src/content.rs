@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Utc;
+use classcode_content::cmi5::Cmi5Course;
 use classcode_content::{ModuleManifest, PackageFiles, ParcoursManifest, Problem};
 use classcode_storage::{ContentPackage, NewContentPackage, StorageError};
 use sha2::{Digest, Sha256};
@@ -22,6 +23,8 @@ pub enum ImportSource {
     Module { origin: String, files: PackageFiles },
     /// A parcours file.
     Parcours { origin: String, bytes: Vec<u8> },
+    /// A cmi5 course package: `cmi5.xml` and the files of its AUs.
+    Cmi5 { origin: String, files: PackageFiles },
 }
 
 /// What an import did.
@@ -103,11 +106,9 @@ pub fn read_sources(path: &Path) -> Result<Vec<ImportSource>, ImportError> {
     if path.is_file() {
         if path.extension().is_some_and(|extension| extension == "zip") {
             let bytes = std::fs::read(path).map_err(|err| unreadable(err, path))?;
-            return Ok(vec![ImportSource::Module {
-                origin: path.display().to_string(),
-                files: read_zip(&bytes)
-                    .map_err(|err| ImportError::Unreadable(format!("{}: {err}", path.display())))?,
-            }]);
+            let files = read_zip(&bytes)
+                .map_err(|err| ImportError::Unreadable(format!("{}: {err}", path.display())))?;
+            return Ok(vec![package_source(path.display().to_string(), files)]);
         }
         if path
             .extension()
@@ -130,11 +131,9 @@ pub fn read_sources(path: &Path) -> Result<Vec<ImportSource>, ImportError> {
             path.display()
         )));
     }
-    if path.join("manifest.toml").is_file() {
-        return Ok(vec![ImportSource::Module {
-            origin: path.display().to_string(),
-            files: read_tree(path).map_err(|err| unreadable(err, path))?,
-        }]);
+    if path.join("manifest.toml").is_file() || path.join(CMI5_STRUCTURE).is_file() {
+        let files = read_tree(path).map_err(|err| unreadable(err, path))?;
+        return Ok(vec![package_source(path.display().to_string(), files)]);
     }
     let mut modules = Vec::new();
     let mut parcours = Vec::new();
@@ -148,11 +147,9 @@ pub fn read_sources(path: &Path) -> Result<Vec<ImportSource>, ImportError> {
         entries.sort();
         for entry in entries {
             if entry.is_dir() {
-                if entry.join("manifest.toml").is_file() {
-                    modules.push(ImportSource::Module {
-                        origin: entry.display().to_string(),
-                        files: read_tree(&entry).map_err(|err| unreadable(err, &entry))?,
-                    });
+                if entry.join("manifest.toml").is_file() || entry.join(CMI5_STRUCTURE).is_file() {
+                    let files = read_tree(&entry).map_err(|err| unreadable(err, &entry))?;
+                    modules.push(package_source(entry.display().to_string(), files));
                 } else {
                     stack.push(entry);
                 }
@@ -169,12 +166,23 @@ pub fn read_sources(path: &Path) -> Result<Vec<ImportSource>, ImportError> {
     }
     if modules.is_empty() && parcours.is_empty() {
         return Err(ImportError::Unreadable(format!(
-            "{} holds no module (a folder with manifest.toml) and no parcours (.toml)",
+            "{} holds no module (a folder with manifest.toml), no cmi5 course (a folder with cmi5.xml) and no parcours (.toml)",
             path.display()
         )));
     }
     modules.extend(parcours);
     Ok(modules)
+}
+
+const CMI5_STRUCTURE: &str = classcode_content::cmi5::STRUCTURE_FILE;
+
+/// A package read from a folder or an archive: a cmi5 course when it has `cmi5.xml` and no `manifest.toml`.
+pub fn package_source(origin: String, files: PackageFiles) -> ImportSource {
+    if files.contains_key(CMI5_STRUCTURE) && !files.contains_key("manifest.toml") {
+        ImportSource::Cmi5 { origin, files }
+    } else {
+        ImportSource::Module { origin, files }
+    }
 }
 
 /// The most a module archive may unpack to: a bound against archive bombs.
@@ -218,14 +226,15 @@ pub fn read_zip(bytes: &[u8]) -> Result<PackageFiles, String> {
         }
         files.insert(name, content);
     }
-    if !files.contains_key("manifest.toml") {
+    if !files.contains_key("manifest.toml") && !files.contains_key(CMI5_STRUCTURE) {
         let tops: BTreeSet<String> = files
             .keys()
             .filter_map(|name| name.split_once('/').map(|(top, _)| top.to_owned()))
             .collect();
         if tops.len() == 1
             && let Some(top) = tops.into_iter().next()
-            && files.contains_key(&format!("{top}/manifest.toml"))
+            && (files.contains_key(&format!("{top}/manifest.toml"))
+                || files.contains_key(&format!("{top}/{CMI5_STRUCTURE}")))
         {
             let prefix = format!("{top}/");
             files = files
@@ -325,6 +334,7 @@ impl Hub {
         let mut problems = Vec::new();
         let mut modules: Vec<(String, classcode_content::ModulePackage, PackageFiles)> = Vec::new();
         let mut parcours: Vec<(String, ParcoursManifest, Vec<u8>)> = Vec::new();
+        let mut courses: Vec<(String, Cmi5Course, PackageFiles)> = Vec::new();
         for source in sources {
             match source {
                 ImportSource::Module { origin, files } => {
@@ -337,6 +347,12 @@ impl Hub {
                     match classcode_content::check_parcours(&origin, &bytes) {
                         Ok(manifest) => parcours.push((origin, manifest, bytes)),
                         Err(found) => problems.extend(found),
+                    }
+                }
+                ImportSource::Cmi5 { origin, files } => {
+                    match classcode_content::cmi5::check_course(&files) {
+                        Ok(course) => courses.push((origin, course, files)),
+                        Err(found) => problems.extend(prefixed(&origin, found)),
                     }
                 }
             }
@@ -438,6 +454,34 @@ impl Hub {
                 manifest: serde_json::to_string(&manifest).map_err(anyhow::Error::from)?,
                 quizzes: "{}".to_owned(),
                 files: vec![(name, bytes)],
+            });
+        }
+        for (origin, course, files) in courses {
+            // cmi5 has no version of its own: the hub numbers the imports of a course that change its files.
+            let content_id = course.content_id();
+            let files: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+            let sha256 = package_hash(&files);
+            let same = stored
+                .iter()
+                .find(|package| package.content_id == content_id && package.sha256 == sha256);
+            let version = match same {
+                Some(package) => package.version.clone(),
+                None => match newest(&stored, &content_id) {
+                    Some(package) => {
+                        let (major, minor, patch) = version_key(&package.version);
+                        format!("{major}.{minor}.{}", patch + 1)
+                    }
+                    None => "1.0.0".to_owned(),
+                },
+            };
+            candidates.push(Candidate {
+                origin,
+                content_id,
+                version,
+                kind: "cmi5",
+                manifest: serde_json::to_string(&course).map_err(anyhow::Error::from)?,
+                quizzes: "{}".to_owned(),
+                files,
             });
         }
         let mut seen = BTreeSet::new();
@@ -542,14 +586,17 @@ impl Hub {
         }
         let mut modules = Vec::new();
         let mut parcours = Vec::new();
+        let mut courses = Vec::new();
         for package in newest.into_values() {
-            if package.kind == "parcours" {
-                parcours.push(serde_json::from_str::<ParcoursManifest>(&package.manifest)?);
-            } else {
-                modules.push(serde_json::from_str::<ModuleManifest>(&package.manifest)?);
+            match package.kind.as_str() {
+                "parcours" => {
+                    parcours.push(serde_json::from_str::<ParcoursManifest>(&package.manifest)?)
+                }
+                "cmi5" => courses.push(serde_json::from_str::<Cmi5Course>(&package.manifest)?),
+                _ => modules.push(serde_json::from_str::<ModuleManifest>(&package.manifest)?),
             }
         }
-        let catalog = Arc::new(Catalog::from_manifests(modules, parcours));
+        let catalog = Arc::new(Catalog::from_manifests(modules, parcours, courses));
         if let Ok(mut cached) = self.lti.catalog.write() {
             *cached = Some((catalog.clone(), Instant::now()));
         }

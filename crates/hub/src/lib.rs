@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod cmi5;
 pub mod content;
 mod health;
 pub mod lrs;

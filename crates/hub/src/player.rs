@@ -42,6 +42,8 @@ pub struct PlayerOverview {
     pub activities: Vec<PlayerActivity>,
     /// Where to resume: the last activity opened, else the first not done.
     pub resume: Option<String>,
+    /// The IRI of the LMS course the launch came from, when the platform named one.
+    pub course_iri: Option<String>,
 }
 
 impl PlayerOverview {
@@ -128,6 +130,19 @@ impl Hub {
         }
     }
 
+    /// The IRI that stands for an LMS course (an LTI context) in statements.
+    pub fn course_iri(
+        &self,
+        platform_id: classcode_storage::PlatformId,
+        context_id: &str,
+    ) -> String {
+        format!(
+            "{}/lti/context/{platform_id}/{}",
+            self.settings.public_url,
+            url::form_urlencoded::byte_serialize(context_id.as_bytes()).collect::<String>()
+        )
+    }
+
     /// The newest version of a module among the stored packages, with its manifest and quizzes.
     fn newest_module(
         packages: &[ContentPackage],
@@ -165,6 +180,10 @@ impl Hub {
             .content_id
             .clone()
             .ok_or(PlayerError::MissingContent)?;
+        let course_iri = launch
+            .context_id
+            .as_deref()
+            .map(|context| self.course_iri(launch.platform_id, context));
         let catalog = self.current_catalog().await?;
         let item = catalog
             .item(&content_id)
@@ -181,6 +200,8 @@ impl Hub {
                     .ok_or(PlayerError::MissingContent)?;
                 wanted.push((module.to_owned(), Some(vec![activity.to_owned()])));
             }
+            // A cmi5 course has AUs, not activities: the player shows it with `cmi5_overview`.
+            ItemKind::Cmi5 => return Err(PlayerError::MissingContent),
             ItemKind::Parcours => {
                 let package = crate::content::newest(&packages, &content_id)
                     .ok_or(PlayerError::MissingContent)?;
@@ -248,6 +269,7 @@ impl Hub {
             item,
             activities,
             resume,
+            course_iri,
         })
     }
 
@@ -298,7 +320,7 @@ impl Hub {
     ) -> Result<ActivityView, PlayerError> {
         let view = self.player_activity(session_token, reference).await?;
         let current = &view.overview.activities[view.index];
-        let caller = self.authenticate_launch_token(session_token)?;
+        let caller = self.scoring_caller(session_token)?;
         let statement = self.player_statement(
             &view.overview,
             current,
@@ -401,7 +423,7 @@ impl Hub {
                 "score": {"scaled": (scaled * 10_000.0).round() / 10_000.0, "raw": points, "min": 0, "max": max},
             }),
         ));
-        let caller = self.authenticate_launch_token(session_token)?;
+        let caller = self.scoring_caller(session_token)?;
         self.store_player_statements(&caller, statements).await?;
         self.update_progress(
             &caller,
@@ -419,13 +441,18 @@ impl Hub {
         })
     }
 
-    fn player_statement(
-        &self,
-        overview: &PlayerOverview,
-        current: &PlayerActivity,
-        verb: Value,
-        result: Value,
-    ) -> Value {
+    /// The launch token's caller for statements whose scores the hub computed itself (its quizzes): those
+    /// scores may become grades, unlike any the browser sends with the same token.
+    fn scoring_caller(&self, session_token: &str) -> Result<LrsCaller, SessionError> {
+        let mut caller = self.authenticate_launch_token(session_token)?;
+        if let Some(restriction) = caller.restriction.as_mut() {
+            restriction.scores_count = true;
+        }
+        Ok(caller)
+    }
+
+    /// The xAPI object for one activity of the player.
+    pub fn activity_object(&self, current: &PlayerActivity) -> Value {
         let activity_type = match current.activity.kind {
             ActivityKind::Quiz => "http://adlnet.gov/expapi/activities/assessment",
             ActivityKind::Video => "https://w3id.org/xapi/video/activity-type/video",
@@ -436,22 +463,65 @@ impl Hub {
             name["en-US"] = json!(english);
         }
         json!({
+            "objectType": "Activity",
+            "id": self.content_iri(&current.module_id, Some(&current.activity.id)),
+            "definition": {"type": activity_type, "name": name},
+        })
+    }
+
+    /// The xAPI object for the launched content (a module, a parcours, or one activity à la carte).
+    pub fn launched_object(&self, item: &CatalogItem) -> Value {
+        let mut name = json!({"fr-FR": item.title.fr});
+        if let Some(english) = &item.title.en {
+            name["en-US"] = json!(english);
+        }
+        json!({
+            "objectType": "Activity",
+            "id": self.content_iri(&item.content_id.replace('#', "/"), None),
+            "definition": {"type": "http://adlnet.gov/expapi/activities/course", "name": name},
+        })
+    }
+
+    /// The statement context of the player: the launch's registration; the module as parent; the launched
+    /// content and the LMS course as grouping; the content version.
+    pub fn player_context(
+        &self,
+        overview: &PlayerOverview,
+        current: Option<&PlayerActivity>,
+    ) -> Value {
+        let mut grouping = vec![
+            json!({"id": self.content_iri(&overview.item.content_id.replace('#', "/"), None)}),
+        ];
+        if let Some(course) = &overview.course_iri {
+            grouping.push(json!({"id": course}));
+        }
+        let mut context = json!({
+            "registration": overview.claims.reg,
+            "contextActivities": {"grouping": grouping},
+        });
+        if let Some(current) = current {
+            context["contextActivities"]["parent"] =
+                json!([{"id": self.content_iri(&current.module_id, None)}]);
+            context["extensions"] = json!({
+                "https://classcode.fr/xapi/extensions/content-version": current.module_version,
+            });
+        }
+        context
+    }
+
+    fn player_statement(
+        &self,
+        overview: &PlayerOverview,
+        current: &PlayerActivity,
+        verb: Value,
+        result: Value,
+    ) -> Value {
+        json!({
             "actor": overview.claims.act,
             "verb": verb,
-            "object": {
-                "objectType": "Activity",
-                "id": self.content_iri(&current.module_id, Some(&current.activity.id)),
-                "definition": {"type": activity_type, "name": name},
-            },
+            "object": self.activity_object(current),
             "result": result,
-            "context": {
-                "registration": overview.claims.reg,
-                "contextActivities": {
-                    "parent": [{"id": self.content_iri(&current.module_id, None)}],
-                    "grouping": [{"id": self.content_iri(&overview.item.content_id.replace('#', "/"), None)}],
-                },
-                "extensions": {"https://classcode.fr/xapi/extensions/content-version": current.module_version},
-            },
+            "context": self.player_context(overview, Some(current)),
         })
     }
 
@@ -472,6 +542,22 @@ impl Hub {
             PlayerError::Unexpected(anyhow::anyhow!("recording the player's statements: {err}"))
         })?;
         Ok(())
+    }
+
+    /// Stores a statement the hub itself makes (a launch, a cmi5 `satisfied`), under the hub's own authority.
+    /// A failure is logged, not returned: the learner's launch goes on.
+    pub(crate) async fn record_hub_statement(
+        &self,
+        tenant_id: classcode_storage::TenantId,
+        statement: Value,
+    ) {
+        let caller = self.hub_caller(tenant_id);
+        if let Err(err) = self
+            .store_statements(&caller, XapiVersion::V2_0, statement, None, None)
+            .await
+        {
+            tracing::error!(error = %err, "the hub's own statement was not stored");
+        }
     }
 
     fn progress_target(&self, claims: &SessionClaims) -> DocumentTarget {

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod cmi5;
 mod connect;
 mod content;
 mod documents;
@@ -15,6 +16,7 @@ mod lti;
 mod statements;
 mod tenants;
 
+pub use cmi5::Cmi5Session;
 pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, Storage};
 pub use content::{ContentPackage, NewContentPackage};
 pub use documents::{Document, DocumentKind, DocumentScope};

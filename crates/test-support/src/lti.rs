@@ -191,3 +191,79 @@ pub async fn launch_learner(app: &TestApp) -> String {
     assert_eq!(status, 200, "{page}");
     page
 }
+
+/// A learner's launch page for one content of the catalog (the `content_id` custom parameter), with grade
+/// services when `line_item` is given.
+pub async fn launch_learner_into(
+    app: &TestApp,
+    content_id: &str,
+    line_item: Option<&str>,
+) -> String {
+    let login = login(app).await;
+    let mut learner = claims(&login.nonce);
+    learner["https://purl.imsglobal.org/spec/lti/claim/custom"] = json!({"content_id": content_id});
+    if let Some(line_item) = line_item {
+        learner["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = json!({
+            "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+            "lineitem": line_item,
+        });
+    }
+    let (status, page) = launch(app, &sign(&learner), &login.state, Some(&login.cookie)).await;
+    assert_eq!(status, 200, "{page}");
+    page
+}
+
+/// The cmi5 sample course of the repository (`content/samples/cmi5/compter-en-binaire`).
+pub const CMI5_SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../content/samples/cmi5/compter-en-binaire"
+);
+
+/// A folder as a zip archive, with `cmi5.xml` edited by `replace` (to make broken packages).
+pub fn zip_folder(root: &std::path::Path, replace: Option<(&str, &str)>) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable folder") {
+            let path = entry.expect("readable entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path
+                .strip_prefix(root)
+                .expect("inside the root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let mut bytes = std::fs::read(&path).expect("readable file");
+            if let Some((from, to)) = replace
+                && name == "cmi5.xml"
+            {
+                bytes = String::from_utf8(bytes)
+                    .expect("UTF-8 cmi5.xml")
+                    .replace(from, to)
+                    .into_bytes();
+            }
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("zip entry");
+            zip.write_all(&bytes).expect("zip write");
+        }
+    }
+    zip.finish().expect("zip finished").into_inner()
+}
+
+/// Uploads a zipped package through the admin API: the status and the JSON answer.
+pub async fn upload_package(app: &TestApp, zip: Vec<u8>) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/api/admin/content"))
+        .bearer_auth(crate::ADMIN_TOKEN)
+        .header("content-type", "application/zip")
+        .body(zip)
+        .send()
+        .await
+        .expect("upload sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON answer"))
+}

@@ -2,37 +2,10 @@
 // axe-core (WCAG 2.1 A and AA rules), keyboard focus, the language of the page, and a phone-sized viewport.
 // Env: HUB_URL (no trailing slash), SESSION (a player session token from a launch), CHROMIUM (default
 // /usr/bin/chromium). Prints `PASS …`/`FAIL …` lines and one summary `browser: N passed, M failed`.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { audit, check, launchBrowser, openPlayer, summary } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const hub = process.env.HUB_URL;
 const session = process.env.SESSION;
-let passed = 0;
-let failed = 0;
-
-function check(name, ok, detail = '') {
-  if (ok) {
-    passed += 1;
-    console.log(`PASS ${name}`);
-  } else {
-    failed += 1;
-    console.log(`FAIL ${name}: ${detail}`);
-  }
-}
-
-async function audit(page, name) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  const violations = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.length} node(s), e.g. ${v.nodes[0]?.html}`);
-  check(`${name}: no axe-core violation of WCAG 2.1 A/AA`, violations.length === 0, violations.join(' | '));
-  const lang = await page.getAttribute('html', 'lang');
-  check(`${name}: the page says its language`, lang === 'fr' || lang === 'en', String(lang));
-}
 
 async function keyboard(page, name) {
   await page.keyboard.press('Tab');
@@ -51,16 +24,12 @@ async function fitsPhone(page, name) {
   check(`${name}: no horizontal scrolling at 375 px`, width <= 376, `scrollWidth ${width}`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-});
+const browser = await launchBrowser();
 try {
   const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
   const page = await context.newPage();
   // The player is reached by a form post carrying the session, as the launch page does.
-  await page.setContent(`<form method="post" action="${hub}/player"><input name="session" value="${session}"></form>`);
-  await Promise.all([page.waitForNavigation(), page.evaluate(() => document.forms[0].submit())]);
+  await openPlayer(page, hub, session);
   await page.waitForSelector('main#player');
   await audit(page, 'overview');
   await keyboard(page, 'overview');
@@ -103,5 +72,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+summary('browser');

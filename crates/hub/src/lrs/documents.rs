@@ -98,6 +98,9 @@ impl Hub {
         };
         let access = match (target, writing) {
             (DocumentTarget::State { .. }, _) => Access::State,
+            (DocumentTarget::AgentProfile { .. }, false) if caller.restriction.is_some() => {
+                Access::State
+            }
             (_, true) => Access::WriteProfile,
             (_, false) => Access::ReadProfile,
         };
@@ -105,18 +108,24 @@ impl Hub {
             return Err(DocumentError::Forbidden);
         }
         // A launch token reaches its own learner's State in its own registration, and nothing else.
+        // It may also read its learner's Agent Profile (cmi5 learner preferences).
         if let Some(restriction) = &caller.restriction {
-            let DocumentTarget::State {
-                agent,
-                registration,
-                ..
-            } = target
-            else {
-                return Err(DocumentError::Forbidden);
+            let allowed = match target {
+                DocumentTarget::State {
+                    agent,
+                    registration,
+                    ..
+                } => {
+                    AgentKey::of(agent) == AgentKey::of(&restriction.actor)
+                        && registration
+                            .is_none_or(|registration| registration == restriction.registration)
+                }
+                DocumentTarget::AgentProfile { agent } => {
+                    !writing && AgentKey::of(agent) == AgentKey::of(&restriction.actor)
+                }
+                DocumentTarget::ActivityProfile { .. } => false,
             };
-            if AgentKey::of(agent) != AgentKey::of(&restriction.actor)
-                || registration.is_some_and(|registration| registration != restriction.registration)
-            {
+            if !allowed {
                 return Err(DocumentError::Forbidden);
             }
         }
@@ -195,6 +204,7 @@ impl Hub {
         preconditions: &Preconditions,
     ) -> Result<(), DocumentError> {
         let scope = self.scope_of(caller, target, true)?;
+        refuse_launch_data_write(caller, document_id)?;
         if mode == WriteMode::Post && is_json_type(content_type) && !is_json_object(&content) {
             return Err(DocumentError::Invalid(
                 "the body is declared as JSON but is not a JSON object".to_owned(),
@@ -254,6 +264,8 @@ impl Hub {
         preconditions: &Preconditions,
     ) -> Result<(), DocumentError> {
         let scope = self.scope_of(caller, target, true)?;
+        // Deleting every document of the scope would delete LMS.LaunchData too.
+        refuse_launch_data_write(caller, document_id.unwrap_or(crate::cmi5::LAUNCH_DATA))?;
         if let Some(document_id) = document_id {
             let current = self.storage.find_document(&scope, document_id).await?;
             check_preconditions(current.as_ref(), preconditions)?;
@@ -378,4 +390,12 @@ fn collect_names(value: &Value, key: &AgentKey, names: &mut Vec<String>) {
             .for_each(|item| collect_names(item, key, names)),
         _ => {}
     }
+}
+
+/// `LMS.LaunchData` is the hub's word to a cmi5 AU: a launch token may read it, never change it (cmi5 §10).
+fn refuse_launch_data_write(caller: &LrsCaller, document_id: &str) -> Result<(), DocumentError> {
+    if caller.restriction.is_some() && document_id == crate::cmi5::LAUNCH_DATA {
+        return Err(DocumentError::Forbidden);
+    }
+    Ok(())
 }

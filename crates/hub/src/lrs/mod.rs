@@ -77,6 +77,12 @@ pub struct LrsCaller {
 pub struct LaunchRestriction {
     pub actor: Value,
     pub registration: uuid::Uuid,
+    /// Whether the scores this caller reports become grades in the LMS. The browser's copy of a player token
+    /// does not: a learner holding it could claim any score; the hub's own quiz scoring does, and so does a
+    /// cmi5 assignable unit, which the cmi5 model trusts to report its own result.
+    pub scores_count: bool,
+    /// For a cmi5 AU's token: its session, whose statements the LRS checks against the cmi5 rules.
+    pub cmi5_session: Option<uuid::Uuid>,
 }
 
 /// What a request wants to do, to check against scopes.

@@ -42,6 +42,9 @@ pub enum StoreError {
     Invalid(Violations),
     #[error("{0}")]
     Conflict(String),
+    /// A cmi5 AU's statement breaks the cmi5 rules of its session.
+    #[error("{0}")]
+    Cmi5(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -201,6 +204,18 @@ impl Hub {
             }
         }
 
+        let cmi5_session = match caller
+            .restriction
+            .as_ref()
+            .and_then(|restriction| restriction.cmi5_session)
+        {
+            Some(session_id) => Some((
+                self.check_cmi5_batch(caller, session_id, &batch).await?,
+                batch.clone(),
+            )),
+            None => None,
+        };
+
         let mut ids: Vec<Option<Uuid>> = Vec::with_capacity(batch.len());
         let mut seen = HashSet::new();
         for (index, statement) in batch.iter().enumerate() {
@@ -240,6 +255,10 @@ impl Hub {
         let mut result_ids = Vec::with_capacity(batch.len());
         let mut to_store = Vec::with_capacity(batch.len());
         let mut grade_candidates = Vec::new();
+        let scores_count = caller
+            .restriction
+            .as_ref()
+            .is_none_or(|restriction| restriction.scores_count);
         for (statement, id) in batch.into_iter().zip(ids) {
             if let Some(id) = id
                 && let Some(stored) = existing.get(&id)
@@ -256,7 +275,10 @@ impl Hub {
             }
             let prepared = prepare_statement(statement, &context);
             result_ids.push(prepared.id);
-            if let Some(candidate) = crate::lti::grade_candidate(prepared.id, &prepared.statement) {
+            if scores_count
+                && let Some(candidate) =
+                    crate::lti::grade_candidate(prepared.id, &prepared.statement)
+            {
                 grade_candidates.push(candidate);
             }
             to_store.push(NewStatement {
@@ -300,6 +322,11 @@ impl Hub {
             && let Err(err) = self.queue_grades(caller.tenant_id, grade_candidates).await
         {
             tracing::error!(error = %err, "scores could not be queued for the gradebook");
+        }
+        if let Some((session, statements)) = cmi5_session
+            && let Err(err) = self.after_cmi5_batch(&session, &statements).await
+        {
+            tracing::error!(error = %err, "cmi5 session not updated after its statements");
         }
         Ok(result_ids)
     }

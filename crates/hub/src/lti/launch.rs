@@ -559,6 +559,25 @@ impl Hub {
             }
             MessageType::LtiResourceLinkRequest => {
                 let registration = registration.ok_or(LaunchError::Missing("resource_link"))?;
+                let mut grouping = Vec::new();
+                if let Some(context) = &claims.context {
+                    grouping.push(json!({"id": self.course_iri(platform.id, &context.id)}));
+                }
+                let launched = json!({
+                    "actor": actor,
+                    "verb": {
+                        "id": "http://adlnet.gov/expapi/verbs/launched",
+                        "display": {"fr-FR": "a lancé", "en-US": "launched"},
+                    },
+                    "object": self.launched_object(&item),
+                    "context": {
+                        "registration": registration,
+                        "contextActivities": {"grouping": grouping},
+                        "platform": "Class'Code Hub (LTI)",
+                    },
+                });
+                self.record_hub_statement(platform.tenant_id, launched)
+                    .await;
                 let session = self.session_claims(
                     SessionKind::Player,
                     launch_id,

@@ -47,6 +47,9 @@ pub struct SessionClaims {
     /// The UI language from the launch (`fr` or `en`).
     #[serde(default = "default_lang")]
     pub lng: String,
+    /// For the token a cmi5 AU fetched: its cmi5 session id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmi: Option<Uuid>,
 }
 
 fn default_lang() -> String {
@@ -110,6 +113,7 @@ impl Hub {
             act: actor,
             reg: registration,
             lng: lang.to_owned(),
+            cmi: None,
         }
     }
 
@@ -140,7 +144,10 @@ impl Hub {
         let registration = claims.reg.ok_or(SessionError::Forbidden)?;
         Ok(LrsCaller {
             tenant_id: claims.tid,
-            credential_key: format!("launch:{}", claims.lid),
+            credential_key: match claims.cmi {
+                Some(session) => format!("cmi5:{session}"),
+                None => format!("launch:{}", claims.lid),
+            },
             scopes: vec![
                 Scope::StatementsWrite,
                 Scope::StatementsReadMine,
@@ -159,6 +166,9 @@ impl Hub {
             restriction: Some(LaunchRestriction {
                 actor: claims.act,
                 registration,
+                // A cmi5 AU reports its own result (cmi5's model); the player's pages do not.
+                scores_count: claims.cmi.is_some(),
+                cmi5_session: claims.cmi,
             }),
         })
     }

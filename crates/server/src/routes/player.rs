@@ -9,12 +9,19 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use classcode_hub::Hub;
-use classcode_hub::player::PlayerError;
+use classcode_hub::player::{ActivityView, PlayerActivity, PlayerError, PlayerOverview};
 
 use super::lti::pages;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/player", web::post().to(overview))
+        .route("/player/tracker.js", web::get().to(tracker))
+        .route("/player/cmi5", web::post().to(cmi5_launch))
+        .route(
+            "/player/cmi5/return/{session}/{mac}",
+            web::get().to(cmi5_return),
+        )
+        .route("/cmi5/fetch/{secret}", web::post().to(cmi5_fetch))
         .route("/player/activity", web::post().to(activity))
         .route("/player/complete", web::post().to(complete))
         .route("/player/quiz", web::post().to(quiz))
@@ -28,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct PlayerForm {
     session: String,
     activity: String,
+    /// The language the learner chose in the player (`fr` or `en`), over the launch's.
+    lang: Option<String>,
     answers: BTreeMap<String, Vec<String>>,
 }
 
@@ -35,12 +44,14 @@ fn read_form(body: &[u8]) -> PlayerForm {
     let mut form = PlayerForm {
         session: String::new(),
         activity: String::new(),
+        lang: None,
         answers: BTreeMap::new(),
     };
     for (name, value) in url::form_urlencoded::parse(body) {
         match name.as_ref() {
             "session" => form.session = value.into_owned(),
             "activity" => form.activity = value.into_owned(),
+            "lang" if value == "fr" || value == "en" => form.lang = Some(value.into_owned()),
             other => {
                 if let Some(question) = other.strip_prefix("q:") {
                     form.answers
@@ -83,18 +94,139 @@ fn failure(request: &HttpRequest, err: PlayerError) -> HttpResponse {
 
 use actix_web::HttpMessage as _;
 
+/// The tracker's settings for a page: the LRS (same origin), the launch token, the actor, the launched content,
+/// the activity shown (if any) and the statement context.
+fn tracking(
+    hub: &Hub,
+    overview: &PlayerOverview,
+    current: Option<&PlayerActivity>,
+    session: &str,
+) -> String {
+    serde_json::json!({
+        "endpoint": "/xapi/",
+        "auth": format!("Bearer {session}"),
+        "lid": overview.claims.lid,
+        "actor": overview.claims.act,
+        "launched": hub.launched_object(&overview.item),
+        "object": current.map(|current| hub.activity_object(current)),
+        "kind": current.map(|current| current.activity.kind.as_str()),
+        "context": hub.player_context(overview, current),
+    })
+    .to_string()
+}
+
+fn chosen_language(overview: &mut PlayerOverview, form: &PlayerForm) {
+    if let Some(lang) = &form.lang {
+        overview.claims.lng = lang.clone();
+    }
+}
+
+fn activity_page(
+    hub: &Hub,
+    mut view: ActivityView,
+    form: &PlayerForm,
+    feedback: Option<pages::QuizFeedback<'_>>,
+) -> HttpResponse {
+    chosen_language(&mut view.overview, form);
+    let xapi = tracking(
+        hub,
+        &view.overview,
+        Some(&view.overview.activities[view.index]),
+        &form.session,
+    );
+    html(pages::player_activity(
+        hub,
+        &view,
+        &form.session,
+        feedback,
+        &xapi,
+    ))
+}
+
+async fn tracker() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("player_tracker.js"))
+}
+
 async fn overview(hub: web::Data<Hub>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
     let form = read_form(&body);
+    home(&hub, &request, form).await
+}
+
+/// The launched content's home: a cmi5 course's AUs, or the activities of a module or parcours.
+async fn home(hub: &Hub, request: &HttpRequest, form: PlayerForm) -> HttpResponse {
+    match hub.cmi5_overview(&form.session).await {
+        Ok(Some(mut course)) => {
+            if let Some(lang) = &form.lang {
+                course.claims.lng = lang.clone();
+            }
+            return html(pages::cmi5_overview(&course, &form.session));
+        }
+        Ok(None) => {}
+        Err(err) => return failure(request, err),
+    }
     match hub.player_overview(&form.session).await {
-        Ok(overview) => html(pages::player_overview(&overview, &form.session)),
+        Ok(mut overview) => {
+            chosen_language(&mut overview, &form);
+            let xapi = tracking(hub, &overview, None, &form.session);
+            html(pages::player_overview(&overview, &form.session, &xapi))
+        }
+        Err(err) => failure(request, err),
+    }
+}
+
+/// Opens an AU of a cmi5 course: the hub records the launch, then sends the browser to the AU.
+async fn cmi5_launch(hub: web::Data<Hub>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let form = read_form(&body);
+    match hub.cmi5_launch(&form.session, &form.activity).await {
+        Ok(url) => HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, url))
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .finish(),
         Err(err) => failure(&request, err),
     }
+}
+
+/// The AU's `returnURL`: back to the course's AUs with a fresh session.
+async fn cmi5_return(
+    hub: web::Data<Hub>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (session, mac) = path.into_inner();
+    let Ok(session) = uuid::Uuid::parse_str(&session) else {
+        return failure(
+            &request,
+            PlayerError::Session(classcode_hub::lti::SessionError::Invalid),
+        );
+    };
+    match hub.cmi5_return(session, &mac).await {
+        Ok(token) => {
+            let form = PlayerForm {
+                session: token,
+                activity: String::new(),
+                lang: None,
+                answers: BTreeMap::new(),
+            };
+            home(&hub, &request, form).await
+        }
+        Err(err) => failure(&request, err),
+    }
+}
+
+/// cmi5's fetch URL: the AU's token once, then a cmi5 error; JSON with status 200 either way (cmi5 §8.2).
+async fn cmi5_fetch(hub: web::Data<Hub>, secret: web::Path<String>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(hub.cmi5_fetch(&secret).await)
 }
 
 async fn activity(hub: web::Data<Hub>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
     let form = read_form(&body);
     match hub.player_activity(&form.session, &form.activity).await {
-        Ok(view) => html(pages::player_activity(&hub, &view, &form.session, None)),
+        Ok(view) => activity_page(&hub, view, &form, None),
         Err(err) => failure(&request, err),
     }
 }
@@ -102,7 +234,7 @@ async fn activity(hub: web::Data<Hub>, request: HttpRequest, body: web::Bytes) -
 async fn complete(hub: web::Data<Hub>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
     let form = read_form(&body);
     match hub.player_complete(&form.session, &form.activity).await {
-        Ok(view) => html(pages::player_activity(&hub, &view, &form.session, None)),
+        Ok(view) => activity_page(&hub, view, &form, None),
         Err(err) => failure(&request, err),
     }
 }
@@ -113,17 +245,17 @@ async fn quiz(hub: web::Data<Hub>, request: HttpRequest, body: web::Bytes) -> Ht
         .player_submit_quiz(&form.session, &form.activity, &form.answers)
         .await
     {
-        Ok(outcome) => html(pages::player_activity(
+        Ok(outcome) => activity_page(
             &hub,
-            &outcome.view,
-            &form.session,
+            outcome.view,
+            &form,
             Some(pages::QuizFeedback {
                 correct: &outcome.correct,
                 scaled: outcome.scaled,
                 passed: outcome.passed,
                 answers: &form.answers,
             }),
-        )),
+        ),
         Err(err) => failure(&request, err),
     }
 }
@@ -144,6 +276,18 @@ fn media_type(path: &str) -> &'static str {
         Some("jpg" | "jpeg") => "image/jpeg",
         Some("svg") => "image/svg+xml",
         Some("toml") | Some("txt") => "text/plain; charset=utf-8",
+        // cmi5 AUs are web pages: their HTML, scripts, styles, data and media.
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("xml") => "application/xml",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("mp3") => "audio/mpeg",
+        Some("ogg" | "oga") => "audio/ogg",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
         _ => "application/octet-stream",
     }
 }

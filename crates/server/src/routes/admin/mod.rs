@@ -1,6 +1,7 @@
 //! The admin HTTP API under `/api/admin`, guarded by the `admin.api_token` bearer token.
 
 mod auth;
+mod content;
 mod lrs_credentials;
 mod lti_platforms;
 mod tenants;
@@ -13,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/admin")
             .configure(tenants::configure)
+            .configure(content::configure)
             .configure(lrs_credentials::configure)
             .configure(lti_platforms::configure),
     );

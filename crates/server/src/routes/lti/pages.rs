@@ -152,6 +152,7 @@ fn kind_label(lang: &str, kind: ItemKind) -> &'static str {
         ItemKind::Module => t(lang, "Module", "Module"),
         ItemKind::Parcours => t(lang, "Parcours", "Path"),
         ItemKind::Activity => t(lang, "Activité", "Activity"),
+        ItemKind::Cmi5 => t(lang, "Cours cmi5", "cmi5 course"),
     }
 }
 
@@ -488,6 +489,7 @@ pub fn markdown(source: &str, base: &str) -> String {
 }
 
 fn player_form(
+    lang: &str,
     action: &str,
     session: &str,
     activity: Option<&str>,
@@ -495,9 +497,10 @@ fn player_form(
     class: &str,
 ) -> String {
     format!(
-        "<form method=\"post\" action=\"{action}\" class=\"inline\"><input type=\"hidden\" name=\"session\" value=\"{session}\">{activity}<button type=\"submit\" class=\"{class}\">{label}</button></form>",
+        "<form method=\"post\" action=\"{action}\" class=\"inline\"><input type=\"hidden\" name=\"session\" value=\"{session}\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\">{activity}<button type=\"submit\" class=\"{class}\">{label}</button></form>",
         action = esc(action),
         session = esc(session),
+        lang = esc(lang),
         activity = activity
             .map(|reference| format!(
                 "<input type=\"hidden\" name=\"activity\" value=\"{}\">",
@@ -525,10 +528,33 @@ const PLAYER_STYLE: &str = "<style>.inline{display:inline}.done{color:#1b6e20;fo
 progress{width:100%;height:1rem}ol.activities li{margin:.4rem 0}.secondary{background:#fff;color:#0b4f9c}\
 nav.steps{display:flex;gap:.5rem;justify-content:space-between;flex-wrap:wrap;margin-top:1.5rem}\
 .right{color:#1b6e20}.wrong{color:#b00020}fieldset.question{border:1px solid #c9c9c9;border-radius:.4rem;margin:.8rem 0;padding:.6rem}\
-video{max-width:100%}</style>";
+video{max-width:100%}.lang-switch{float:right;margin-left:1rem}</style>";
+
+/// The button that shows the player in the other language: the same page, posted again with `lang`.
+fn language_switch(lang: &str, action: &str, session: &str, activity: Option<&str>) -> String {
+    let (other, label, name) = if lang == "en" {
+        ("fr", "Français", "Afficher en français")
+    } else {
+        ("en", "English", "Show in English")
+    };
+    format!(
+        "<div class=\"lang-switch\" lang=\"{other}\">{}</div>",
+        player_form(other, action, session, activity, label, "secondary").replace(
+            "<button type=\"submit\"",
+            &format!("<button type=\"submit\" aria-label=\"{name}\"")
+        ),
+    )
+}
+
+/// What the player's tracker script needs, on `<main data-xapi>`, and the script itself.
+const TRACKER_SCRIPT: &str = "<script src=\"/player/tracker.js\" defer></script>";
 
 /// The launched content: its activities, what is done, and where to resume.
-pub fn player_overview(overview: &classcode_hub::player::PlayerOverview, session: &str) -> String {
+pub fn player_overview(
+    overview: &classcode_hub::player::PlayerOverview,
+    session: &str,
+    xapi: &str,
+) -> String {
     let lang = overview.claims.lang();
     let (done, total) = overview.progress();
     let mut list = String::new();
@@ -537,6 +563,7 @@ pub fn player_overview(overview: &classcode_hub::player::PlayerOverview, session
             list,
             "<li>{form} <span class=\"muted\">{kind}{minutes}</span>{done}</li>",
             form = player_form(
+                lang,
                 "/player/activity",
                 session,
                 Some(&activity.reference),
@@ -570,18 +597,104 @@ pub fn player_overview(overview: &classcode_hub::player::PlayerOverview, session
             };
             format!(
                 "<div class=\"resume\">{}</div>",
-                player_form("/player/activity", session, Some(reference), label, "")
+                player_form(
+                    lang,
+                    "/player/activity",
+                    session,
+                    Some(reference),
+                    label,
+                    ""
+                )
             )
         })
         .unwrap_or_default();
     let body = format!(
-        "{PLAYER_STYLE}<main id=\"player\" data-launch-id=\"{launch}\" data-progress=\"{done}/{total}\"><h1>{title}</h1><p>{summary}</p>\
+        "{PLAYER_STYLE}<main id=\"player\" data-launch-id=\"{launch}\" data-progress=\"{done}/{total}\" data-xapi=\"{xapi}\">{switch}<h1>{title}</h1><p>{summary}</p>\
 <p><label for=\"progress\">{progress_label}</label> <progress id=\"progress\" max=\"{total}\" value=\"{done}\">{done}/{total}</progress> {done}/{total}</p>\
-{resume}<ol class=\"activities\">{list}</ol></main>",
+{resume}<ol class=\"activities\">{list}</ol></main>{TRACKER_SCRIPT}",
         launch = overview.claims.lid,
+        xapi = esc(xapi),
+        switch = language_switch(lang, "/player", session, None),
         title = esc(overview.item.title.get(lang)),
         summary = esc(overview.item.summary.get(lang)),
         progress_label = t(lang, "Progression", "Progress"),
+    );
+    page(lang, overview.item.title.get(lang), &body)
+}
+
+/// A launched cmi5 course: its AUs with what the learner achieved, and a button to launch each one.
+pub fn cmi5_overview(overview: &classcode_hub::cmi5::Cmi5Overview, session: &str) -> String {
+    let lang = overview.claims.lang();
+    let mut list = String::new();
+    let done = overview
+        .units
+        .iter()
+        .filter(|(_, _, satisfied)| *satisfied)
+        .count();
+    let total = overview.units.len();
+    for (unit, progress, satisfied) in &overview.units {
+        let mut status = Vec::new();
+        if progress.completed {
+            status.push(t(lang, "terminé", "completed").to_owned());
+        }
+        if progress.passed {
+            status.push(t(lang, "réussi", "passed").to_owned());
+        } else if progress.failed {
+            status.push(t(lang, "pas encore réussi", "not passed yet").to_owned());
+        }
+        if let Some(score) = progress.score {
+            status.push(format!("{} %", (score * 100.0).round()));
+        }
+        let mark = if *satisfied && (progress.completed || progress.passed) {
+            format!(
+                " <span class=\"done\">✓ {}</span>",
+                t(lang, "validé", "satisfied")
+            )
+        } else {
+            String::new()
+        };
+        let mut form = player_form(
+            lang,
+            "/player/cmi5",
+            session,
+            Some(&unit.id),
+            &format!("{} {}", t(lang, "Lancer", "Launch"), unit.title.get(lang)),
+            "secondary",
+        );
+        if unit.launch_method == classcode_content::cmi5::LaunchMethod::OwnWindow {
+            form = form.replace("<form ", "<form target=\"_blank\" ");
+        }
+        let _ = write!(
+            list,
+            "<li data-au=\"{id}\" data-satisfied=\"{satisfied}\">{form} <span class=\"muted\">{status}</span>{mark}<p class=\"muted\">{description}</p></li>",
+            id = esc(&unit.id),
+            status = esc(&status.join(" · ")),
+            description = esc(unit.description.get(lang)),
+        );
+    }
+    let verdict = if overview.course_satisfied {
+        format!(
+            "<p class=\"done\" role=\"status\">✓ {}</p>",
+            t(
+                lang,
+                "Cours validé : chaque unité a rempli sa condition.",
+                "Course satisfied: every unit met its condition."
+            )
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "{PLAYER_STYLE}<main id=\"cmi5\" data-launch-id=\"{launch}\" data-progress=\"{done}/{total}\">{switch}<p class=\"muted\">{kind}</p><h1>{title}</h1><p>{summary}</p>\
+<p><label for=\"progress\">{progress_label}</label> <progress id=\"progress\" max=\"{total}\" value=\"{done}\">{done}/{total}</progress> {done}/{total}</p>\
+{verdict}<ol class=\"activities\">{list}</ol></main>\
+<script>try{{window.parent.postMessage({{subject:'lti.frameResize',height:document.body.scrollHeight}},'*')}}catch(e){{}}</script>",
+        launch = overview.claims.lid,
+        switch = language_switch(lang, "/player", session, None),
+        kind = t(lang, "Cours cmi5", "cmi5 course"),
+        title = esc(overview.item.title.get(lang)),
+        summary = esc(overview.item.summary.get(lang)),
+        progress_label = t(lang, "Unités validées", "Units satisfied"),
     );
     page(lang, overview.item.title.get(lang), &body)
 }
@@ -601,6 +714,7 @@ pub fn player_activity(
     view: &classcode_hub::player::ActivityView,
     session: &str,
     result: Option<QuizFeedback<'_>>,
+    xapi: &str,
 ) -> String {
     use classcode_content::{ActivityKind, QuestionKind};
     let lang = view.overview.claims.lang();
@@ -742,7 +856,7 @@ pub fn player_activity(
                     .unwrap_or_default();
                 let _ = write!(
                     content,
-                    "{summary}<form method=\"post\" action=\"/player/quiz\"><input type=\"hidden\" name=\"session\" value=\"{session}\"><input type=\"hidden\" name=\"activity\" value=\"{reference}\">{questions}<button type=\"submit\">{submit}</button></form>",
+                    "{summary}<form method=\"post\" action=\"/player/quiz\"><input type=\"hidden\" name=\"session\" value=\"{session}\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\"><input type=\"hidden\" name=\"activity\" value=\"{reference}\">{questions}<button type=\"submit\">{submit}</button></form>",
                     session = esc(session),
                     reference = esc(&current.reference),
                     submit = t(lang, "Valider mes réponses", "Submit my answers"),
@@ -783,6 +897,7 @@ pub fn player_activity(
         )
     } else if activity.kind != ActivityKind::Quiz {
         player_form(
+            lang,
             "/player/complete",
             session,
             Some(&current.reference),
@@ -802,6 +917,7 @@ pub fn player_activity(
         .and_then(|index| view.overview.activities.get(index))
         .map(|previous| {
             player_form(
+                lang,
                 "/player/activity",
                 session,
                 Some(&previous.reference),
@@ -816,6 +932,7 @@ pub fn player_activity(
         .get(view.index + 1)
         .map(|next| {
             player_form(
+                lang,
                 "/player/activity",
                 session,
                 Some(&next.reference),
@@ -826,11 +943,13 @@ pub fn player_activity(
         .unwrap_or_default();
     let (done, total) = view.overview.progress();
     let body = format!(
-        "{PLAYER_STYLE}<main id=\"activity\" data-launch-id=\"{launch}\" data-activity=\"{reference}\" data-kind=\"{kind}\" data-progress=\"{done}/{total}\">\
-<p class=\"muted\">{module} · {kind_name} · {position}/{total}</p><h1>{title}</h1>{content}{done_marker}\
-<nav class=\"steps\" aria-label=\"{nav}\">{previous}{home}{next}</nav></main>\
+        "{PLAYER_STYLE}<main id=\"activity\" data-launch-id=\"{launch}\" data-activity=\"{reference}\" data-kind=\"{kind}\" data-progress=\"{done}/{total}\" data-xapi=\"{xapi}\">\
+{switch}<p class=\"muted\">{module} · {kind_name} · {position}/{total}</p><h1>{title}</h1>{content}{done_marker}\
+<nav class=\"steps\" aria-label=\"{nav}\">{previous}{home}{next}</nav></main>{TRACKER_SCRIPT}\
 <script>try{{window.parent.postMessage({{subject:'lti.frameResize',height:document.body.scrollHeight}},'*')}}catch(e){{}}</script>",
         launch = view.overview.claims.lid,
+        xapi = esc(xapi),
+        switch = language_switch(lang, "/player/activity", session, Some(&current.reference)),
         reference = esc(&current.reference),
         kind = activity.kind.as_str(),
         module = esc(current.module_title.get(lang)),
@@ -843,6 +962,7 @@ pub fn player_activity(
             "Activity navigation"
         ),
         home = player_form(
+            lang,
             "/player",
             session,
             None,

@@ -108,6 +108,7 @@ fn store_error(err: StoreError) -> ApiError {
         StoreError::ForeignLearner(message) => ApiError::Forbidden(message),
         StoreError::Invalid(violations) => ApiError::Validation(violations),
         StoreError::Conflict(message) => ApiError::Conflict(message),
+        StoreError::Cmi5(message) => ApiError::bad_request("cmi5_rule", message),
         StoreError::Unexpected(inner) => ApiError::Unexpected(inner),
     }
 }
