@@ -127,17 +127,15 @@ async fn player_tracking_survives_an_offline_period_in_headless_chromium() {
             .exists(),
         "run `npm ci` in tests/peers/browser first"
     );
-    let app = classcode_test_support::lti::app_with_platform().await;
-    let page = classcode_test_support::lti::launch_learner(&app).await;
-    let attribute = |name| classcode_test_support::lti::attribute(&page, name).to_owned();
+    // Chromium does the whole launch: the LMS's login initiation, the hub's redirect to the platform, the
+    // platform's form post of the id_token, the launch page, then the player.
+    use classcode_test_support::lti::{app_with_platform_at, login_url, serve_authorization};
+    let authorization = serve_authorization("fr.classcode.information").await;
+    let app = app_with_platform_at(&authorization).await;
     run_script(
         "node",
         &peers_dir().join("browser/tracking.mjs"),
-        &[
-            ("HUB_URL", &app.address),
-            ("SESSION", &attribute("data-session-token")),
-            ("REGISTRATION", &attribute("data-xapi-registration")),
-        ],
+        &[("HUB_URL", &app.address), ("LOGIN_URL", &login_url(&app))],
         "tracking:",
     )
     .await;

@@ -73,7 +73,68 @@ pub enum Answer {
     Text(String),
 }
 
+/// A localized text as an xAPI language map (`fr-FR`, and `en-US` when there is English).
+fn language_map(text: &Localized) -> serde_json::Value {
+    let mut map = serde_json::json!({"fr-FR": text.fr});
+    if let Some(english) = text
+        .en
+        .as_ref()
+        .filter(|english| !english.trim().is_empty())
+    {
+        map["en-US"] = serde_json::json!(english);
+    }
+    map
+}
+
 impl Question {
+    /// The question as an xAPI `cmi.interaction` activity definition: its interaction type, its choices and the
+    /// correct responses pattern (`choice`, `numeric` with a `min[:]max` range, `fill-in` with each accepted text).
+    pub fn interaction_definition(&self) -> serde_json::Value {
+        let mut definition = serde_json::json!({
+            "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
+            "name": language_map(&self.prompt),
+        });
+        match self.kind {
+            QuestionKind::Single | QuestionKind::Multiple => {
+                let correct: Vec<&str> = self
+                    .choices
+                    .iter()
+                    .filter(|choice| choice.correct)
+                    .map(|choice| choice.id.as_str())
+                    .collect();
+                definition["interactionType"] = serde_json::json!("choice");
+                definition["correctResponsesPattern"] = serde_json::json!([correct.join("[,]")]);
+                definition["choices"] = self
+                    .choices
+                    .iter()
+                    .map(|choice| serde_json::json!({"id": choice.id, "description": language_map(&choice.text)}))
+                    .collect();
+            }
+            QuestionKind::Numeric => {
+                let answer = self.answer.unwrap_or_default();
+                let tolerance = self.tolerance.unwrap_or_default();
+                let pattern = if tolerance > 0.0 {
+                    format!("{}[:]{}", answer - tolerance, answer + tolerance)
+                } else {
+                    answer.to_string()
+                };
+                definition["interactionType"] = serde_json::json!("numeric");
+                definition["correctResponsesPattern"] = serde_json::json!([pattern]);
+            }
+            QuestionKind::Text => {
+                definition["interactionType"] = serde_json::json!("fill-in");
+                definition["correctResponsesPattern"] = self
+                    .accepted
+                    .iter()
+                    .map(|text| {
+                        serde_json::json!(format!("{{case_matters={}}}{text}", self.case_sensitive))
+                    })
+                    .collect();
+            }
+        }
+        definition
+    }
+
     /// Whether `answer` is right (a wrong kind of answer is wrong).
     pub fn is_correct(&self, answer: &Answer) -> bool {
         match (self.kind, answer) {
@@ -211,6 +272,41 @@ pub(crate) fn check_quiz(file: &str, text: &str) -> Result<Quiz, Vec<crate::Prob
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn questions_become_cmi_interactions() {
+        let quiz: Quiz = serde_json::from_value(serde_json::json!({
+            "title": {"fr": "Quiz"},
+            "questions": [
+                {"id": "q1", "kind": "multiple", "points": 1.0, "prompt": {"fr": "Pairs ?", "en": "Even?"},
+                 "choices": [{"id": "a", "text": {"fr": "2"}, "correct": true},
+                             {"id": "b", "text": {"fr": "3"}, "correct": false},
+                             {"id": "c", "text": {"fr": "4"}, "correct": true}]},
+                {"id": "q2", "kind": "numeric", "points": 1.0, "prompt": {"fr": "13 ?"}, "answer": 13.0, "tolerance": 0.5},
+                {"id": "q3", "kind": "text", "points": 1.0, "prompt": {"fr": "Mot ?"}, "accepted": ["pixel", "pixels"]},
+            ],
+        }))
+        .unwrap();
+        let choice = quiz.questions[0].interaction_definition();
+        assert_eq!(choice["interactionType"], "choice");
+        assert_eq!(
+            choice["correctResponsesPattern"],
+            serde_json::json!(["a[,]c"])
+        );
+        assert_eq!(choice["choices"][1]["id"], "b");
+        assert_eq!(choice["name"]["en-US"], "Even?");
+        let numeric = quiz.questions[1].interaction_definition();
+        assert_eq!(
+            numeric["correctResponsesPattern"],
+            serde_json::json!(["12.5[:]13.5"])
+        );
+        let text = quiz.questions[2].interaction_definition();
+        assert_eq!(text["interactionType"], "fill-in");
+        assert_eq!(
+            text["correctResponsesPattern"],
+            serde_json::json!(["{case_matters=false}pixel", "{case_matters=false}pixels"])
+        );
+    }
 
     const QUIZ: &str = r#"
 title = { fr = "Quiz" }

@@ -388,10 +388,7 @@ impl Hub {
                 self.content_iri(&current.module_id, Some(&current.activity.id)),
                 question.id
             ));
-            statement["object"]["definition"] = json!({
-                "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
-                "name": {"fr-FR": question.prompt.fr},
-            });
+            statement["object"]["definition"] = question.interaction_definition();
             statements.push(statement);
         }
         let max = quiz.max_points();

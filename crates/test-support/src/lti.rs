@@ -45,6 +45,11 @@ pub async fn serve_jwks() -> String {
 }
 
 pub async fn app_with_platform() -> TestApp {
+    app_with_platform_at("https://lms.example.org/auth").await
+}
+
+/// The hub with the test platform registered, whose OIDC authorization endpoint is `auth_url`.
+pub async fn app_with_platform_at(auth_url: &str) -> TestApp {
     let jwks_url = serve_jwks().await;
     let app = spawn_app().await;
     let response = app
@@ -53,7 +58,7 @@ pub async fn app_with_platform() -> TestApp {
             &json!({
                 "issuer": ISSUER,
                 "client_id": CLIENT,
-                "auth_url": "https://lms.example.org/auth",
+                "auth_url": auth_url,
                 "token_url": "https://lms.example.org/token",
                 "jwks_url": jwks_url,
                 "deployment_ids": [DEPLOYMENT],
@@ -68,6 +73,59 @@ pub struct Login {
     pub state: String,
     pub nonce: String,
     pub cookie: String,
+}
+
+/// The platform's OIDC authorization endpoint, for a browser: it answers the hub's authentication request
+/// (`/auth?state=…&nonce=…&redirect_uri=…`) with a page that posts a signed learner id_token for `content_id` and
+/// the state back to the hub, as an LMS does. Returns its URL.
+pub async fn serve_authorization(content_id: &str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let content_id = content_id.to_owned();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let content_id = content_id.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 16 * 1024];
+                let read = socket.read(&mut buffer).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                let target = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let url = reqwest::Url::parse(&format!("http://platform{target}")).unwrap();
+                let param = |name: &str| {
+                    url.query_pairs()
+                        .find(|(key, _)| key == name)
+                        .map(|(_, value)| value.into_owned())
+                        .unwrap_or_default()
+                };
+                let mut learner = claims(&param("nonce"));
+                learner["https://purl.imsglobal.org/spec/lti/claim/custom"] =
+                    json!({"content_id": content_id});
+                let escape = |text: &str| text.replace('&', "&amp;").replace('"', "&quot;");
+                let body = format!(
+                    "<!doctype html><html lang=\"en\"><title>LMS</title><body><form method=\"post\" action=\"{action}\">\
+<input type=\"hidden\" name=\"id_token\" value=\"{token}\"><input type=\"hidden\" name=\"state\" value=\"{state}\"></form>\
+<script>document.forms[0].submit()</script></body></html>",
+                    action = escape(&param("redirect_uri")),
+                    token = sign(&learner),
+                    state = escape(&param("state")),
+                );
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{address}/auth")
+}
+
+/// The URL an LMS opens to start a launch at the hub of `app` (third-party initiated login).
+pub fn login_url(app: &TestApp) -> String {
+    let base = &app.address;
+    format!(
+        "{base}/lti/login?iss={ISSUER}&login_hint=u-1&client_id={CLIENT}&lti_deployment_id={DEPLOYMENT}&target_link_uri={base}/lti/launch"
+    )
 }
 
 /// Starts a login at the hub of `app` as the platform would (third-party initiated login).

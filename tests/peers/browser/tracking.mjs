@@ -3,12 +3,14 @@
 // paused, seeked, completed with played segments), an offline period (statements wait in localStorage and all
 // arrive once the network is back), the final quiz (`answered` with cmi.interaction, `passed` with the score),
 // resume on a new visit, the language switch, and `terminated` sent by beacon when the learner leaves.
-// Env: HUB_URL, SESSION (a learner's player session token from an LTI launch), REGISTRATION, CHROMIUM.
+// The browser does the LTI launch itself: the LMS's login URL, the hub's redirect to the platform, the platform's
+// form post of the signed id_token, the launch page, then the player.
+// Env: HUB_URL, LOGIN_URL (the login initiation an LMS opens), CHROMIUM.
 import { audit, check, launchBrowser, openPlayer, statements, summary, waitFor } from './lib.mjs';
 
 const hub = process.env.HUB_URL;
-const session = process.env.SESSION;
-const registration = process.env.REGISTRATION;
+let session = null;
+let registration = null;
 const V = 'https://w3id.org/xapi/video/verbs/';
 const ADL = 'http://adlnet.gov/expapi/verbs/';
 
@@ -35,7 +37,13 @@ const browser = await launchBrowser();
 try {
   const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   const page = await context.newPage();
-  await openPlayer(page, hub, session);
+  await page.goto(process.env.LOGIN_URL);
+  await page.waitForSelector('main#launch', { timeout: 15000 });
+  session = await page.getAttribute('main#launch', 'data-session-token');
+  registration = await page.getAttribute('main#launch', 'data-xapi-registration');
+  check('the LTI launch in the browser reaches the launch page', Boolean(session && registration));
+  await audit(page, 'launch page');
+  await Promise.all([page.waitForNavigation(), page.click('main#launch button[type=submit]')]);
   await page.waitForSelector('main#player[data-xapi]');
   const initialized = await waitFor('initialized in the LRS', async () => (await mine(`${ADL}initialized`)).length > 0);
   check('the tracker records initialized once the player opens', initialized);
@@ -107,7 +115,9 @@ try {
   await audit(page, 'quiz feedback');
   const answered = await mine(`${ADL}answered`);
   check('each quiz question is answered with a cmi.interaction', answered.length > 0 && answered.every((s) =>
-    s.object.definition.type === 'http://adlnet.gov/expapi/activities/cmi.interaction' && typeof s.result.success === 'boolean'),
+    s.object.definition.type === 'http://adlnet.gov/expapi/activities/cmi.interaction'
+      && s.object.definition.interactionType && s.object.definition.correctResponsesPattern
+      && typeof s.result.success === 'boolean' && typeof s.result.response === 'string'),
   String(answered.length));
   const results = [...await mine(`${ADL}passed`), ...await mine(`${ADL}failed`)];
   const scaled = Number(await page.getAttribute('#quiz-score', 'data-scaled'));

@@ -187,7 +187,8 @@ class _Launch(LTIAdvantageMessageLaunchAbstract):
         self.set_launch_presentation_claim(document_target="iframe")
         # The library's launch presentation setter has no locale parameter.
         self.lti_claim_launch_presentation[CLAIM_LAUNCH_PRESENTATION]["locale"] = "fr-FR"
-        self.set_custom_parameters_claim({"course_hint": "cm2"})
+        # The link opens the module "Manipuler l'information", whose final quiz is graded.
+        self.set_custom_parameters_claim({"course_hint": "cm2", "content_id": "fr.classcode.information"})
 
         if preflight_response["lti_message_hint"] == MESSAGE_DEEP_LINK:
             self.set_dl(

@@ -4,14 +4,16 @@ PyPI `lti1p3platform` (lti_platform.py), with this script as the browser.
 Env: HUB_URL (e.g. http://127.0.0.1:41234, no trailing slash) and ADMIN_TOKEN (sent as a bearer token with the
 registration request, the one step an administrator starts).
 It starts the platform on a free loopback port, then: dynamic registration; student launches (login by GET and by
-POST); replayed and tampered id_tokens; an xAPI `completed` statement that must come back as an AGS score after
-two 503s; a teacher launch whose statement gives no score and whose roster follows NRPS paging; deep linking.
+POST); replayed and tampered id_tokens; the module's final quiz answered in the player, whose score must come back
+as an AGS score after two 503s, while a score claimed with the browser's launch token never does; a teacher launch
+whose quiz gives no score and whose roster follows NRPS paging; deep linking.
 Each check prints `PASS name` or `FAIL name: why`; the last line is `lti-platform: N passed, M failed`, and the
 exit code is 1 when M > 0.
 """
 
 import json
 import os
+import tomllib
 import re
 import secrets
 import sys
@@ -41,6 +43,32 @@ PLAYER_ATTRIBUTES = (
     "data-activity-id",
 )
 ROSTER = {"student-1": "Camille Martin", "student-2": "Noah Bernard", "teacher-1": "Inès Moreau"}
+FINAL_QUIZ = "fr.classcode.information#quiz-final"
+FINAL_QUIZ_FILE = os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "content", "demo", "information", "quizzes", "final.toml"
+)
+
+
+def final_quiz_answers(right: int) -> tuple[list[tuple[str, str]], float]:
+    """Form fields answering the demo module's final quiz, the first `right` questions correctly and the others
+    not at all, and the scaled score the hub must give them."""
+    with open(FINAL_QUIZ_FILE, "rb") as file:
+        questions = tomllib.load(file)["questions"]
+    fields, points, total = [], 0.0, 0.0
+    for index, question in enumerate(questions):
+        weight = float(question.get("points", 1))
+        total += weight
+        if index >= right:
+            continue
+        points += weight
+        name = f"q:{question['id']}"
+        if question["kind"] == "numeric":
+            fields.append((name, str(question["answer"])))
+        elif question["kind"] == "text":
+            fields.append((name, question["accepted"][0]))
+        else:
+            fields.extend((name, choice["id"]) for choice in question["choices"] if choice["correct"])
+    return fields, points / total
 
 
 class Abort(Exception):
@@ -262,6 +290,15 @@ class RoundTrip:
         )
         return form["action"], hidden_fields(form)
 
+    def submit_final_quiz(self, player: dict, right: int) -> tuple[requests.Response, float]:
+        """Answers the module's final quiz in the player, as the learner's browser posts its form."""
+        fields, scaled = final_quiz_answers(right)
+        response = self.post(
+            f"{self.hub}/player/quiz",
+            data=[("session", player["data-session-token"]), ("activity", FINAL_QUIZ), *fields],
+        )
+        return response, scaled
+
     def post_launch(self, label: str, action: str, fields: list) -> tuple[requests.Response, Page]:
         """Posts the launch form to the hub; returns its answer and the parsed page."""
         response = self.post(action, data=fields)
@@ -387,8 +424,14 @@ class RoundTrip:
         statement = completed_statement(student)
         response = self.post_statement(student, statement)
         self.need(
-            "grade passback: the player's completed statement is stored",
+            "grade passback: a score claimed with the browser's launch token is stored as a statement",
             response.status_code == 200,
+            describe(response),
+        )
+        response, expected = self.submit_final_quiz(student, right=8)
+        self.need(
+            "grade passback: the final quiz is scored by the player",
+            response.status_code == 200 and 'id="quiz-score"' in response.text,
             describe(response),
         )
 
@@ -413,9 +456,9 @@ class RoundTrip:
         attempt = attempts[accepted]
         score, url = attempt["score"], urlsplit(attempt["url"])
         self.check(
-            "grade passback: score is 85 % Completed and FullyGraded",
+            f"grade passback: score is the quiz's {expected:.0%}, Completed and FullyGraded",
             score_ratio(score) is not None
-            and abs(score_ratio(score) - 0.85) < 1e-9
+            and abs(score_ratio(score) - expected) < 1e-9
             and score.get("activityProgress") == "Completed"
             and score.get("gradingProgress") == "FullyGraded",
             json.dumps(score),
@@ -424,6 +467,16 @@ class RoundTrip:
             "grade passback: score went to the line item's /scores with its ?type_id=1 query",
             url.path.endswith("/ags/lineitems/1/scores") and url.query == "type_id=1",
             attempt["url"],
+        )
+        claimed = [
+            attempt
+            for attempt in attempts
+            if score_ratio(attempt["score"] or {}) is not None and abs(score_ratio(attempt["score"]) - 0.85) < 1e-9
+        ]
+        self.check(
+            "grade passback: the 85 % claimed with the launch token never became a grade",
+            not claimed,
+            str([summary(attempt) for attempt in claimed]),
         )
         failures = [
             earlier
@@ -452,10 +505,8 @@ class RoundTrip:
         self.requires("line item creation", "a registered tool", self.platform.tool is not None)
         _, page = self.launch("launch without line item", "student-2", MESSAGE_RESOURCE_UNLINKED)
         player = self.check_player("launch without line item", page, "student-2")
-        statement = completed_statement(player)
-        statement["result"]["score"]["scaled"] = 0.6
-        response = self.post_statement(player, statement)
-        self.need("line item creation: the statement is stored", response.status_code == 200, describe(response))
+        response, expected = self.submit_final_quiz(player, right=6)
+        self.need("line item creation: the final quiz is scored", response.status_code == 200, describe(response))
         deadline = time.monotonic() + SCORE_WAIT
         accepted = None
         while accepted is None and time.monotonic() < deadline:
@@ -477,11 +528,11 @@ class RoundTrip:
         )
         url = urlsplit(accepted["url"])
         self.check(
-            "line item creation: the score went to the created line item's /scores, at 60 %",
+            f"line item creation: the score went to the created line item's /scores, at the quiz's {expected:.0%}",
             bool(created)
             and accepted["url"].split("?")[0] == created[0]["id"].split("?")[0] + "/scores"
             and score_ratio(accepted["score"]) is not None
-            and abs(score_ratio(accepted["score"]) - 0.6) < 1e-9,
+            and abs(score_ratio(accepted["score"]) - expected) < 1e-9,
             f"{accepted['url']} {json.dumps(accepted['score'])} {url.query}",
         )
 
@@ -490,10 +541,10 @@ class RoundTrip:
         _, page = self.launch("teacher launch", "teacher-1", MESSAGE_RESOURCE)
         self.teacher = page.player
         teacher = self.check_player("teacher launch", page, "teacher-1")
-        response = self.post_statement(teacher, completed_statement(teacher))
+        response, _ = self.submit_final_quiz(teacher, right=4)
         self.check(
-            "teacher launch: the teacher's completed statement is stored",
-            response.status_code == 200,
+            "teacher launch: the teacher's final quiz is scored",
+            response.status_code == 200 and 'id="quiz-score"' in response.text,
             describe(response),
         )
         # Runs after the student's score arrived, so the hub has had time to post one for the teacher too.
@@ -504,7 +555,7 @@ class RoundTrip:
             if (attempt["score"] or {}).get("userId") == "teacher-1"
         ]
         self.check(
-            "teacher launch: a teacher's completed statement posts no score",
+            "teacher launch: a teacher's quiz posts no score",
             not teacher_scores,
             str([summary(attempt) for attempt in teacher_scores]),
         )
