@@ -136,7 +136,12 @@ impl Server {
                 break address.to_owned();
             }
         };
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        // The hub logs warnings and errors only: show them, a failed request's cause is among them.
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("[hub] {line}");
+            }
+        });
         let peak_rss_kib = Arc::new(AtomicU64::new(0));
         if let Some(pid) = child.id() {
             let peak = peak_rss_kib.clone();

@@ -146,14 +146,22 @@ impl Storage {
     ) -> Result<(), StorageError> {
         let txn = self.db().begin().await?;
         for batch in batches {
-            self.insert_batch_in(
-                &txn,
-                batch.tenant_id,
-                &batch.statements,
-                &batch.attachments,
-                merge_definition,
-            )
-            .await?;
+            self.insert_batch_in(&txn, batch.tenant_id, &batch.statements, &batch.attachments)
+                .await?;
+        }
+        // Activity definitions last, for the whole group at once, in (tenant, activity id) order: concurrent groups
+        // then lock shared activity rows in the same order (no deadlock) and hold them only until the commit.
+        let mut tenants: Vec<TenantId> = batches.iter().map(|batch| batch.tenant_id).collect();
+        tenants.sort_by_key(|tenant| tenant.0);
+        tenants.dedup();
+        for tenant in tenants {
+            let statements: Vec<&NewStatement> = batches
+                .iter()
+                .filter(|batch| batch.tenant_id == tenant)
+                .flat_map(|batch| batch.statements.iter())
+                .collect();
+            self.upsert_activities(&txn, tenant, &statements, merge_definition)
+                .await?;
         }
         txn.commit().await?;
         Ok(())
@@ -165,7 +173,6 @@ impl Storage {
         tenant_id: TenantId,
         batch: &[NewStatement],
         new_attachments: &[NewAttachment],
-        merge_definition: fn(&str, &str) -> String,
     ) -> Result<(), StorageError> {
         if batch.is_empty() {
             return Ok(());
@@ -277,9 +284,6 @@ impl Storage {
                 .await?;
         }
 
-        self.upsert_activities(txn, tenant_id, batch, merge_definition)
-            .await?;
-
         for attachment in new_attachments {
             attachments::Entity::insert(attachments::ActiveModel {
                 tenant_id: Set(tenant_id.0),
@@ -300,7 +304,7 @@ impl Storage {
         &self,
         db: &C,
         tenant_id: TenantId,
-        batch: &[NewStatement],
+        batch: &[&NewStatement],
         merge_definition: fn(&str, &str) -> String,
     ) -> Result<(), StorageError> {
         let mut incoming: Vec<(String, Option<String>)> = Vec::new();
