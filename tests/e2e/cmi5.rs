@@ -1,7 +1,7 @@
 //! A cmi5 course package in the hub: imported through the admin API (a broken one refused with every problem),
 //! launched from an LTI launch the way cmi5 says (`launched` and `LMS.LaunchData` first, then the AU's URL with
 //! its five parameters), the single-use fetch URL, the cmi5 rules on the AU's statements, `moveOn` turned into
-//! `satisfied` for the block and the course, the AU's score queued as the LMS grade, and the way back.
+//! `satisfied` for the block and the course, the AU's score queued as the LMS grade, the way back, and an AU left open abandoned at the next launch.
 
 use std::path::Path;
 
@@ -464,4 +464,28 @@ async fn the_return_url_brings_the_learner_back_and_a_forged_one_is_refused() {
         forged
     };
     assert_eq!(reqwest::get(&forged).await.unwrap().status(), 401);
+
+    // The learner never quit that AU: launching again abandons the open session, whose token then writes nothing.
+    let again = launch_au(&app, &session, READING_AU).await;
+    assert_ne!(again.session_id, au.session_id);
+    let (status, refused) = au
+        .send(&au.statement(
+            "http://adlnet.gov/expapi/verbs/initialized",
+            Value::Null,
+            false,
+        ))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("terminated"),
+        "{refused}"
+    );
+    let (status, body) = again
+        .send(&again.statement(
+            "http://adlnet.gov/expapi/verbs/initialized",
+            Value::Null,
+            false,
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
 }

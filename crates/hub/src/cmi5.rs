@@ -387,6 +387,8 @@ impl Hub {
         } else {
             "Browse"
         };
+        self.abandon_open_sessions(claims.tid, registration, &claims.act)
+            .await?;
         let session_id = Uuid::new_v4();
         let secret = crate::lti::random_token()?;
         let now = Utc::now();
@@ -437,9 +439,10 @@ impl Hub {
             launch_data["entitlementKey"] = json!({"courseStructure": key});
         }
         let hub = self.hub_caller(claims.tid);
+        // Written as xAPI 1.0 does State: a relaunch replaces the document without a precondition.
         self.write_document(
             &hub,
-            XapiVersion::V2_0,
+            XapiVersion::V1_0,
             &DocumentTarget::State {
                 activity_id: activity_id.clone(),
                 agent: claims.act.clone(),
@@ -521,6 +524,54 @@ impl Hub {
             .finish();
         let separator = if launch_url.contains('?') { '&' } else { '?' };
         Ok(format!("{launch_url}{separator}{query}"))
+    }
+
+    /// Ends the registration's sessions that are still open (the AU never sent `terminated`: the learner closed
+    /// the window, or launches another AU): `abandoned` with the time since the launch, as cmi5 asks of the LMS.
+    async fn abandon_open_sessions(
+        &self,
+        tenant_id: TenantId,
+        registration: Uuid,
+        actor: &Value,
+    ) -> Result<(), PlayerError> {
+        let now = Utc::now();
+        for session in self
+            .storage
+            .find_open_cmi5_sessions(tenant_id, registration)
+            .await?
+        {
+            let seconds = (now - session.created_at).num_milliseconds().max(0) as f64 / 1000.0;
+            let abandoned = json!({
+                "id": Uuid::new_v4(),
+                "actor": actor,
+                "verb": verb(VERB_ABANDONED, "a abandonné", "abandoned"),
+                "object": {"objectType": "Activity", "id": self.cmi5_activity_id(&session.content_id, &session.au_id)},
+                "result": {"duration": format!("PT{seconds}S")},
+                "context": {
+                    "registration": registration,
+                    "contextActivities": {
+                        "category": [{"id": CATEGORY_CMI5}],
+                        "grouping": [{"objectType": "Activity", "id": session.au_id}],
+                    },
+                    "extensions": {EXT_SESSION: session.id},
+                },
+                "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            });
+            self.store_statements(
+                &self.hub_caller(tenant_id),
+                XapiVersion::V2_0,
+                abandoned,
+                None,
+                None,
+            )
+            .await
+            .map_err(|err| {
+                PlayerError::Unexpected(anyhow::anyhow!("recording abandoned: {err}"))
+            })?;
+            self.storage.terminate_cmi5_session(session.id, now).await?;
+            tracing::info!(session = %session.id, "cmi5 session abandoned");
+        }
+        Ok(())
     }
 
     /// The fetch URL (cmi5 §8.2): the AU's token the first time, an `error-code` every other time. Always JSON,

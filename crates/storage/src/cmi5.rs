@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::entities::cmi5_sessions;
@@ -125,6 +125,24 @@ impl Storage {
             .one(self.db())
             .await?
             .map(Cmi5Session::from))
+    }
+
+    /// The sessions of a registration that no `terminated` (or abandonment) ended yet, oldest first.
+    pub async fn find_open_cmi5_sessions(
+        &self,
+        tenant_id: TenantId,
+        registration: Uuid,
+    ) -> Result<Vec<Cmi5Session>, StorageError> {
+        Ok(cmi5_sessions::Entity::find()
+            .filter(cmi5_sessions::Column::TenantId.eq(tenant_id.0))
+            .filter(cmi5_sessions::Column::Registration.eq(registration))
+            .filter(cmi5_sessions::Column::TerminatedAt.is_null())
+            .order_by_asc(cmi5_sessions::Column::CreatedAt)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(Cmi5Session::from)
+            .collect())
     }
 
     /// Notes that the AU ended the session (its `terminated` statement was stored).
