@@ -439,3 +439,61 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[tokio::test]
+async fn concurrent_batches_that_redefine_the_same_activities_all_succeed() {
+    // Each batch names the same activities in a different order, with a definition in a language of its own, so
+    // every batch changes every definition: writers that locked them in batch order deadlocked on PostgreSQL.
+    let (_app, lrs) = client().await;
+    let activities: Vec<String> = (0..12).map(|index| format!("shared-{index}")).collect();
+    let posts = (0..8).map(|client| {
+        let lrs = lrs.clone();
+        let mut order = activities.clone();
+        order.rotate_left(client * 3 % activities.len());
+        if client % 2 == 1 {
+            order.reverse();
+        }
+        async move {
+            let mut answers = Vec::new();
+            for round in 0..3 {
+                let batch: Vec<Value> = order
+                    .iter()
+                    .map(|activity| {
+                        let mut statement =
+                            statement(&format!("learner-{client}"), "experienced", activity);
+                        statement["object"]["definition"] =
+                            json!({"name": {format!("x-c{client}r{round}"): "nom"}});
+                        statement
+                    })
+                    .collect();
+                answers.push(
+                    lrs.post_statements(&Value::Array(batch))
+                        .await
+                        .status()
+                        .as_u16(),
+                );
+            }
+            answers
+        }
+    });
+    let answers: Vec<u16> = futures_util::future::join_all(posts)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(answers.iter().all(|status| *status == 200), "{answers:?}");
+    let definition = lrs
+        .get_json(&format!(
+            "/activities?activityId={}",
+            urlencode(&format!(
+                "https://classcode.example/activities/{}",
+                activities[0]
+            ))
+        ))
+        .await;
+    assert_eq!(
+        definition["definition"]["name"].as_object().unwrap().len(),
+        24,
+        "every language of every batch merged: {definition}"
+    );
+}

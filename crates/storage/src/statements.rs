@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -317,36 +317,43 @@ impl Storage {
         let mut ids: Vec<String> = incoming.iter().map(|(id, _)| id.clone()).collect();
         ids.sort();
         ids.dedup();
-        let mut held: HashMap<String, String> = HashMap::new();
-        for chunk in ids.chunks(KEY_ROWS_PER_INSERT / 2) {
-            let rows: Vec<(String, String)> = activities::Entity::find()
-                .select_only()
-                .column(activities::Column::ActivityId)
-                .column(activities::Column::Definition)
-                .filter(activities::Column::TenantId.eq(tenant_id.0))
-                .filter(activities::Column::ActivityId.is_in(chunk.iter().cloned()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            held.extend(rows);
-        }
-        // A BTreeMap writes rows in id order, so concurrent batches lock shared activities in the same order.
-        let mut changed: BTreeMap<String, String> = BTreeMap::new();
-        for (activity_id, definition) in incoming {
-            let current = changed
-                .get(&activity_id)
-                .or_else(|| held.get(&activity_id))
-                .cloned();
-            let next = match (current, definition) {
-                (Some(current), Some(definition)) => merge_definition(&current, &definition),
-                (None, Some(definition)) => definition,
-                (None, None) => "{}".to_owned(),
-                (Some(_), None) => continue,
-            };
-            changed.insert(activity_id, next);
-        }
+        let held = Self::activity_definitions(db, tenant_id, &ids, false).await?;
+        let mut changed = merged_definitions(&incoming, &held, merge_definition);
         // Most statements repeat definitions the LRS already holds: those rows are left alone (no write, no lock).
         changed.retain(|activity_id, definition| held.get(activity_id) != Some(definition));
+        if changed.is_empty() {
+            return Ok(());
+        }
+        // PostgreSQL runs several writers: a definition read before another writer's commit would be merged from a
+        // stale copy and overwrite that writer's languages. The rows about to change are locked (created first, empty,
+        // when new), in id order, then read and merged again. SQLite has one writer: the first read is current.
+        if self.backend() == crate::Backend::Postgres {
+            let now = batch.first().map(|s| s.stored).unwrap_or_else(Utc::now);
+            let placeholders: Vec<activities::ActiveModel> = changed
+                .keys()
+                .filter(|activity_id| !held.contains_key(*activity_id))
+                .map(|activity_id| activities::ActiveModel {
+                    tenant_id: Set(tenant_id.0),
+                    activity_id: Set(activity_id.clone()),
+                    definition: Set("{}".to_owned()),
+                    updated_at: Set(now),
+                })
+                .collect();
+            for chunk in chunked(placeholders, KEY_ROWS_PER_INSERT / 4) {
+                activities::Entity::insert_many(chunk)
+                    .on_conflict_do_nothing()
+                    .exec_without_returning(db)
+                    .await?;
+            }
+            let locked_ids: Vec<String> = changed.keys().cloned().collect();
+            let locked = Self::activity_definitions(db, tenant_id, &locked_ids, true).await?;
+            let incoming: Vec<(String, Option<String>)> = incoming
+                .into_iter()
+                .filter(|(activity_id, _)| changed.contains_key(activity_id))
+                .collect();
+            changed = merged_definitions(&incoming, &locked, merge_definition);
+            changed.retain(|activity_id, definition| locked.get(activity_id) != Some(definition));
+        }
         let now = batch.first().map(|s| s.stored).unwrap_or_else(Utc::now);
         let rows: Vec<activities::ActiveModel> = changed
             .into_iter()
@@ -374,6 +381,32 @@ impl Storage {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The held definitions of these activities (ids sorted), optionally locked for update in id order.
+    async fn activity_definitions<C: ConnectionTrait>(
+        db: &C,
+        tenant_id: TenantId,
+        ids: &[String],
+        lock: bool,
+    ) -> Result<HashMap<String, String>, StorageError> {
+        let mut held = HashMap::new();
+        for chunk in ids.chunks(KEY_ROWS_PER_INSERT / 2) {
+            let mut select = activities::Entity::find()
+                .select_only()
+                .column(activities::Column::ActivityId)
+                .column(activities::Column::Definition)
+                .filter(activities::Column::TenantId.eq(tenant_id.0))
+                .filter(activities::Column::ActivityId.is_in(chunk.iter().cloned()));
+            if lock {
+                select = select
+                    .order_by_asc(activities::Column::ActivityId)
+                    .lock_exclusive();
+            }
+            let rows: Vec<(String, String)> = select.into_tuple().all(db).await?;
+            held.extend(rows);
+        }
+        Ok(held)
     }
 
     async fn keys_of_statements<C: ConnectionTrait>(
@@ -583,6 +616,30 @@ impl Storage {
             .await?;
         Ok(model.map(|model| model.definition))
     }
+}
+
+/// The definitions `incoming` leaves, merged in arrival order over `held`, by activity id (a BTreeMap: rows are
+/// written in id order).
+fn merged_definitions(
+    incoming: &[(String, Option<String>)],
+    held: &HashMap<String, String>,
+    merge_definition: fn(&str, &str) -> String,
+) -> BTreeMap<String, String> {
+    let mut merged: BTreeMap<String, String> = BTreeMap::new();
+    for (activity_id, definition) in incoming {
+        let current = merged
+            .get(activity_id)
+            .or_else(|| held.get(activity_id))
+            .cloned();
+        let next = match (current, definition) {
+            (Some(current), Some(definition)) => merge_definition(&current, definition),
+            (None, Some(definition)) => definition.clone(),
+            (None, None) => "{}".to_owned(),
+            (Some(_), None) => continue,
+        };
+        merged.insert(activity_id.clone(), next);
+    }
+    merged
 }
 
 /// Splits into chunks of `max` (a power of two), then of decreasing powers of two for the rest.
