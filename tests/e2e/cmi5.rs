@@ -15,6 +15,19 @@ use classcode_test_support::lti::{
 const QUIZ_AU: &str = "https://classcode.fr/cmi5/compter-en-binaire/quiz";
 const READING_AU: &str = "https://classcode.fr/cmi5/compter-en-binaire/decouvrir";
 
+/// Imports the sample course through the admin API and launches it as a learner: its content id and the session.
+async fn course_launch(app: &TestApp, line_item: Option<&str>) -> (String, String) {
+    let (status, report) = upload(app, zip_folder(Path::new(SAMPLE), None)).await;
+    assert_eq!(status, 200, "{report}");
+    let label = report["imported"][0].as_str().unwrap();
+    let content_id = label.split_once('@').unwrap().0.to_owned();
+    let page = launch_learner_into(app, &content_id, line_item).await;
+    (
+        content_id,
+        attribute(&page, "data-session-token").to_owned(),
+    )
+}
+
 async fn form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -35,9 +48,14 @@ struct Au {
     registration: String,
     activity_id: String,
     session_id: String,
+    /// The LMS.LaunchData the AU read.
+    launch_data: Value,
 }
 
+const ADL: &str = "http://adlnet.gov/expapi/verbs/";
+
 impl Au {
+    /// A cmi5 statement of this AU's session; `verb` is an ADL verb's last word.
     fn statement(&self, verb: &str, result: Value, moveon: bool) -> Value {
         let mut category =
             vec![json!({"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"})];
@@ -47,7 +65,7 @@ impl Au {
         let mut statement = json!({
             "id": uuid::Uuid::new_v4(),
             "actor": self.actor,
-            "verb": {"id": verb},
+            "verb": {"id": format!("{ADL}{verb}")},
             "object": {"objectType": "Activity", "id": self.activity_id},
             "context": {
                 "registration": self.registration,
@@ -60,6 +78,11 @@ impl Au {
             statement["result"] = result;
         }
         statement
+    }
+
+    /// Sends a fresh statement with this verb and result.
+    async fn send_verb(&self, verb: &str, result: Value, moveon: bool) -> (u16, Value) {
+        self.send(&self.statement(verb, result, moveon)).await
     }
 
     async fn send(&self, statement: &Value) -> (u16, Value) {
@@ -103,26 +126,23 @@ async fn launch_au(app: &TestApp, session: &str, au: &str) -> Au {
         activity_id, au,
         "the activity id is the hub's, not the publisher's"
     );
-    let fetched: Value = reqwest::Client::new()
-        .post(param("fetch"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The AU's POST to the fetch URL, which answers JSON (HTTP 200) whether it hands a token out or not.
+    let fetch = || async {
+        reqwest::Client::new()
+            .post(param("fetch"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let fetched = fetch().await;
     let token = fetched["auth-token"]
         .as_str()
         .unwrap_or_else(|| panic!("{fetched}"))
         .to_owned();
-    let again: Value = reqwest::Client::new()
-        .post(param("fetch"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again = fetch().await;
     assert_eq!(
         again["error-code"], "1",
         "the fetch URL answers once: {again}"
@@ -173,6 +193,7 @@ async fn launch_au(app: &TestApp, session: &str, au: &str) -> Au {
         registration,
         activity_id,
         session_id,
+        launch_data,
     }
 }
 
@@ -242,7 +263,7 @@ async fn a_cmi5_course_imports_launches_and_turns_the_aus_results_into_satisfied
     // The quiz AU: the cmi5 rules hold.
     let au = launch_au(&app, &session, QUIZ_AU).await;
     let completed = au.statement(
-        "http://adlnet.gov/expapi/verbs/completed",
+        "completed",
         json!({"completion": true, "duration": "PT20S"}),
         true,
     );
@@ -252,16 +273,10 @@ async fn a_cmi5_course_imports_launches_and_turns_the_aus_results_into_satisfied
         refused["message"].as_str().unwrap().contains("initialized"),
         "{refused}"
     );
-    let (status, body) = au
-        .send(&au.statement(
-            "http://adlnet.gov/expapi/verbs/initialized",
-            Value::Null,
-            false,
-        ))
-        .await;
+    let (status, body) = au.send_verb("initialized", Value::Null, false).await;
     assert_eq!(status, 200, "{body}");
     let low = au.statement(
-        "http://adlnet.gov/expapi/verbs/passed",
+        "passed",
         json!({"success": true, "duration": "PT20S", "score": {"scaled": 0.5}}),
         true,
     );
@@ -279,46 +294,28 @@ async fn a_cmi5_course_imports_launches_and_turns_the_aus_results_into_satisfied
         "the same statement again is a retry, not a second completed: {body}"
     );
     let passed = au.statement(
-        "http://adlnet.gov/expapi/verbs/passed",
+        "passed",
         json!({"success": true, "duration": "PT30S", "score": {"scaled": 0.75, "raw": 3, "min": 0, "max": 4}}),
         true,
     );
     let (status, body) = au.send(&passed).await;
     assert_eq!(status, 200, "{body}");
-    let terminated = au.statement(
-        "http://adlnet.gov/expapi/verbs/terminated",
-        json!({"duration": "PT40S"}),
-        false,
-    );
+    let terminated = au.statement("terminated", json!({"duration": "PT40S"}), false);
     let (status, body) = au.send(&terminated).await;
     assert_eq!(status, 200, "{body}");
-    let (status, refused) = au
-        .send(&au.statement(
-            "http://adlnet.gov/expapi/verbs/experienced",
-            Value::Null,
-            false,
-        ))
-        .await;
+    let (status, refused) = au.send_verb("experienced", Value::Null, false).await;
     assert_eq!(status, 400, "nothing after terminated: {refused}");
 
     // The block and course are not satisfied until the reading AU is completed too.
     let reading = launch_au(&app, &session, READING_AU).await;
     for statement in [
+        reading.statement("initialized", Value::Null, false),
         reading.statement(
-            "http://adlnet.gov/expapi/verbs/initialized",
-            Value::Null,
-            false,
-        ),
-        reading.statement(
-            "http://adlnet.gov/expapi/verbs/completed",
+            "completed",
             json!({"completion": true, "duration": "PT9S"}),
             true,
         ),
-        reading.statement(
-            "http://adlnet.gov/expapi/verbs/terminated",
-            json!({"duration": "PT10S"}),
-            false,
-        ),
+        reading.statement("terminated", json!({"duration": "PT10S"}), false),
     ] {
         let (status, body) = reading.send(&statement).await;
         assert_eq!(status, 200, "{body}");
@@ -422,36 +419,9 @@ async fn a_cmi5_course_imports_launches_and_turns_the_aus_results_into_satisfied
 #[tokio::test]
 async fn the_return_url_brings_the_learner_back_and_a_forged_one_is_refused() {
     let app = app_with_platform().await;
-    let (status, report) = upload(&app, zip_folder(Path::new(SAMPLE), None)).await;
-    assert_eq!(status, 200, "{report}");
-    let content_id = report["imported"][0]
-        .as_str()
-        .unwrap()
-        .split_once('@')
-        .unwrap()
-        .0
-        .to_owned();
-    let page = launch_learner_into(&app, &content_id, None).await;
-    let session = attribute(&page, "data-session-token").to_owned();
+    let (_, session) = course_launch(&app, None).await;
     let au = launch_au(&app, &session, READING_AU).await;
-    let launch_data: Value = reqwest::Client::new()
-        .get(format!(
-            "{}activities/state?stateId=LMS.LaunchData&activityId={}&agent={}&registration={}",
-            au.endpoint,
-            url::form_urlencoded::byte_serialize(au.activity_id.as_bytes()).collect::<String>(),
-            url::form_urlencoded::byte_serialize(au.actor.to_string().as_bytes())
-                .collect::<String>(),
-            au.registration
-        ))
-        .header("authorization", &au.auth)
-        .header("x-experience-api-version", "1.0.3")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let back = launch_data["returnURL"].as_str().unwrap();
+    let back = au.launch_data["returnURL"].as_str().unwrap();
     let page = reqwest::get(back).await.unwrap().text().await.unwrap();
     assert!(
         page.contains("id=\"cmi5\"") && page.contains("Découvrir le binaire"),
@@ -468,24 +438,12 @@ async fn the_return_url_brings_the_learner_back_and_a_forged_one_is_refused() {
     // The learner never quit that AU: launching again abandons the open session, whose token then writes nothing.
     let again = launch_au(&app, &session, READING_AU).await;
     assert_ne!(again.session_id, au.session_id);
-    let (status, refused) = au
-        .send(&au.statement(
-            "http://adlnet.gov/expapi/verbs/initialized",
-            Value::Null,
-            false,
-        ))
-        .await;
+    let (status, refused) = au.send_verb("initialized", Value::Null, false).await;
     assert_eq!(status, 400, "{refused}");
     assert!(
         refused["message"].as_str().unwrap().contains("terminated"),
         "{refused}"
     );
-    let (status, body) = again
-        .send(&again.statement(
-            "http://adlnet.gov/expapi/verbs/initialized",
-            Value::Null,
-            false,
-        ))
-        .await;
+    let (status, body) = again.send_verb("initialized", Value::Null, false).await;
     assert_eq!(status, 200, "{body}");
 }
