@@ -12,6 +12,7 @@ mod m20261129_000002_create_lrs;
 mod m20261129_000003_create_lti;
 mod m20261129_000004_create_content;
 mod m20261129_000005_create_cmi5_sessions;
+mod m20261129_000006_create_certifications;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_lti::Migration),
             Box::new(m20261129_000004_create_content::Migration),
             Box::new(m20261129_000005_create_cmi5_sessions::Migration),
+            Box::new(m20261129_000006_create_certifications::Migration),
         ]
     }
 }

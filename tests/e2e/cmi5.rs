@@ -322,19 +322,7 @@ async fn a_cmi5_course_imports_launches_and_turns_the_aus_results_into_satisfied
     }
 
     // The tenant's LRS holds launched (by the hub), the AU's statements, and satisfied for block and course.
-    let tenants: Value = app
-        .admin_get("/api/admin/tenants")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tenant = tenants
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|tenant| tenant["name"].as_str().unwrap().to_owned())
-        .find(|name| name != "default")
-        .unwrap();
+    let tenant = classcode_test_support::lti::platform_tenant(&app).await;
     let reader = app.lrs_client(&tenant, &["statements/read"]).await;
     let satisfied: Value = reader
         .get(&format!(

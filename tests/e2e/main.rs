@@ -7,6 +7,7 @@
 )]
 
 mod admin_api;
+mod certification;
 mod cmi5;
 mod lrs_access;
 mod lrs_documents;

@@ -21,7 +21,7 @@ async fn post_form(
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-fn demo_final_quiz_answers() -> Vec<(String, String)> {
+pub(crate) fn demo_final_quiz_answers() -> Vec<(String, String)> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../content/demo/information/quizzes/final.toml"

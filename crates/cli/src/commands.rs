@@ -7,8 +7,8 @@ use classcode_server::{Application, Settings, telemetry};
 use classcode_storage::Storage;
 
 use crate::{
-    Cli, Command, ConfigAction, ContentAction, CredentialsAction, KeysAction, LrsAction, LtiAction,
-    MigrateAction, PlatformAction, TenantAction,
+    CertifyAction, Cli, Command, ConfigAction, ContentAction, CredentialsAction, KeysAction,
+    LrsAction, LtiAction, MigrateAction, PlatformAction, TenantAction,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -36,7 +36,65 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lti { action } => lti(settings, action).await,
         Command::Keys { action } => keys(settings, action).await,
         Command::Content { action } => content(settings, action).await,
+        Command::Certify { action } => certify(settings, action).await,
     }
+}
+
+async fn certify(settings: Settings, action: CertifyAction) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    let result = match action {
+        CertifyAction::Recompute => {
+            let (total, certified) = hub
+                .recompute_certifications(|done, total| {
+                    if done == total || done % 100 == 0 {
+                        eprintln!("evaluated {done}/{total} registrations");
+                    }
+                })
+                .await?;
+            println!("{total} registration(s) evaluated, {certified} certified");
+            Ok(())
+        }
+        CertifyAction::List { json } => {
+            let certifications = hub.list_certifications().await?;
+            let rows: Vec<serde_json::Value> = certifications
+                .iter()
+                .map(|certification| {
+                    serde_json::json!({
+                        "id": certification.id,
+                        "tenant_id": certification.tenant_id,
+                        "registration": certification.registration,
+                        "content_id": certification.content_id,
+                        "content_version": certification.content_version,
+                        "rule_version": certification.rule_version,
+                        "status": certification.status.as_str(),
+                        "scaled": certification.scaled,
+                        "evidence": certification.evidence,
+                        "certified_at": certification.certified_at.to_rfc3339(),
+                        "revoked_reason": certification.revoked_reason,
+                    })
+                })
+                .collect();
+            print_list(
+                &rows,
+                json,
+                "no certification yet: learners certify by meeting a module's or a parcours' [certification] rule",
+                |row| {
+                    format!(
+                        "{:10} {:40} {:>5.2}  {} statement(s)  {}",
+                        row["status"].as_str().unwrap_or_default(),
+                        row["content_id"].as_str().unwrap_or_default(),
+                        row["scaled"].as_f64().unwrap_or_default(),
+                        row["evidence"].as_array().map_or(0, Vec::len),
+                        row["registration"].as_str().unwrap_or_default(),
+                    )
+                },
+            )?;
+            Ok(())
+        }
+    };
+    storage.close().await;
+    result
 }
 
 async fn content(settings: Settings, action: ContentAction) -> anyhow::Result<()> {

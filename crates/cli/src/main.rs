@@ -83,6 +83,22 @@ enum Command {
         #[command(subcommand)]
         action: ContentAction,
     },
+    /// Certifications: learners' registrations that met a module's or a parcours' certification rule.
+    Certify {
+        #[command(subcommand)]
+        action: CertifyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertifyAction {
+    /// Evaluate every learner registration again: certifies what now meets its rule, revokes what no longer does.
+    Recompute,
+    /// List the certifications.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

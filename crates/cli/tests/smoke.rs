@@ -884,4 +884,13 @@ async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes
         1,
         "the grade is posted once"
     );
+
+    // `certify recompute` walks the learner's registration: a blank final quiz certifies nothing.
+    let recomputed = cli_output(&database, &["certify", "recompute"]).await;
+    assert_eq!(
+        recomputed.trim(),
+        "1 registration(s) evaluated, 0 certified"
+    );
+    let listed = cli_output(&database, &["certify", "list", "--json"]).await;
+    assert_eq!(listed.trim(), "[]");
 }

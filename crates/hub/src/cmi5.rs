@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, Utc};
 use classcode_content::cmi5::{AssignableUnit, Cmi5Course};
-use classcode_storage::{Cmi5Session, ContentPackage, KeyFilter, StatementFilter, TenantId};
+use classcode_storage::{Cmi5Session, ContentPackage, TenantId};
 use classcode_xapi::XapiVersion;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -269,21 +269,10 @@ impl Hub {
         tenant_id: TenantId,
         registration: Uuid,
     ) -> anyhow::Result<Vec<Value>> {
-        let filter = StatementFilter {
-            keys: vec![KeyFilter {
-                kind: "registration".to_owned(),
-                value: registration.to_string(),
-            }],
-            ascending: true,
-            limit: 10_000,
-            ..StatementFilter::default()
-        };
         Ok(self
-            .storage
-            .find_statements(tenant_id, &filter)
+            .statements_of_registration(tenant_id, registration)
             .await?
             .into_iter()
-            .filter_map(|stored| serde_json::from_str::<Value>(&stored.payload).ok())
             .filter(|statement| has_category(statement, CATEGORY_CMI5))
             .collect())
     }
@@ -663,7 +652,7 @@ impl Hub {
     }
 
     /// The learner's xAPI actor of a launch, as the launch made it.
-    async fn launch_actor(&self, launch: &classcode_storage::Launch) -> Value {
+    pub(crate) async fn launch_actor(&self, launch: &classcode_storage::Launch) -> Value {
         let issuer = self
             .storage
             .find_platform(launch.platform_id)

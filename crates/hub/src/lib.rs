@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod certification;
 pub mod cmi5;
 pub mod content;
 mod health;

@@ -410,7 +410,7 @@ impl Hub {
             Some(false) => verb("failed", "a échoué", "failed"),
             None => verb("scored", "a obtenu", "scored"),
         };
-        statements.push(self.player_statement(
+        let mut result_statement = self.player_statement(
             &view.overview,
             &current,
             result_verb,
@@ -419,7 +419,11 @@ impl Hub {
                 "success": passed.unwrap_or(scaled >= 0.5),
                 "score": {"scaled": (scaled * 10_000.0).round() / 10_000.0, "raw": points, "min": 0, "max": max},
             }),
-        ));
+        );
+        // The hub scored this itself: the mark that lets it count towards a certification.
+        result_statement["context"]["extensions"][crate::certification::EXT_SCORED_BY_HUB] =
+            json!(true);
+        statements.push(result_statement);
         let caller = self.scoring_caller(session_token)?;
         self.store_player_statements(&caller, statements).await?;
         self.update_progress(

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod certifications;
 mod cmi5;
 mod connect;
 mod content;
@@ -16,6 +17,7 @@ mod lti;
 mod statements;
 mod tenants;
 
+pub use certifications::{Certification, CertificationStatus};
 pub use cmi5::Cmi5Session;
 pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, Storage};
 pub use content::{ContentPackage, NewContentPackage};

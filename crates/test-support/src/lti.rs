@@ -325,3 +325,21 @@ pub async fn upload_package(app: &TestApp, zip: Vec<u8>) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON answer"))
 }
+
+/// The name of the tenant the test platform's registration created (each platform gets its own).
+pub async fn platform_tenant(app: &TestApp) -> String {
+    let tenants: Value = app
+        .admin_get("/api/admin/tenants")
+        .await
+        .json()
+        .await
+        .expect("tenants JSON");
+    tenants
+        .as_array()
+        .expect("a list of tenants")
+        .iter()
+        .filter_map(|tenant| tenant["name"].as_str())
+        .find(|name| *name != "default")
+        .expect("the platform's tenant")
+        .to_owned()
+}

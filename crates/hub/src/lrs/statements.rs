@@ -204,6 +204,27 @@ impl Hub {
             }
         }
 
+        let scores_count = caller
+            .restriction
+            .as_ref()
+            .is_none_or(|restriction| restriction.scores_count);
+        if !scores_count {
+            for (index, statement) in batch.iter().enumerate() {
+                if statement
+                    .pointer("/context/extensions")
+                    .and_then(Value::as_object)
+                    .is_some_and(|extensions| {
+                        extensions.contains_key(crate::certification::EXT_SCORED_BY_HUB)
+                    })
+                {
+                    return Err(StoreError::ForeignLearner(format!(
+                        "{}.context.extensions: {} is reserved for the hub's own quiz scoring",
+                        path_of(index),
+                        crate::certification::EXT_SCORED_BY_HUB
+                    )));
+                }
+            }
+        }
         let cmi5_session = match caller
             .restriction
             .as_ref()
@@ -255,10 +276,9 @@ impl Hub {
         let mut result_ids = Vec::with_capacity(batch.len());
         let mut to_store = Vec::with_capacity(batch.len());
         let mut grade_candidates = Vec::new();
-        let scores_count = caller
-            .restriction
-            .as_ref()
-            .is_none_or(|restriction| restriction.scores_count);
+        let content_prefix = format!("{}/content/", self.settings.public_url);
+        let mut touched = Vec::new();
+        let mut voided = Vec::new();
         for (statement, id) in batch.into_iter().zip(ids) {
             if let Some(id) = id
                 && let Some(stored) = existing.get(&id)
@@ -275,6 +295,12 @@ impl Hub {
             }
             let prepared = prepare_statement(statement, &context);
             result_ids.push(prepared.id);
+            if let Some(registration) =
+                crate::certification::touched_registration(&content_prefix, &prepared.statement)
+            {
+                touched.push(registration);
+            }
+            voided.extend(prepared.voids);
             if scores_count
                 && let Some(candidate) =
                     crate::lti::grade_candidate(prepared.id, &prepared.statement)
@@ -328,7 +354,36 @@ impl Hub {
         {
             tracing::error!(error = %err, "cmi5 session not updated after its statements");
         }
+        if !touched.is_empty() || !voided.is_empty() {
+            self.certify_after_store(caller.tenant_id, touched, voided)
+                .await;
+        }
         Ok(result_ids)
+    }
+
+    /// Every statement of a registration in a tenant (voided ones excluded), oldest first: what the hub reads to
+    /// evaluate cmi5 rules and certifications. Bounded at 10 000.
+    pub(crate) async fn statements_of_registration(
+        &self,
+        tenant_id: classcode_storage::TenantId,
+        registration: Uuid,
+    ) -> anyhow::Result<Vec<Value>> {
+        let filter = StatementFilter {
+            keys: vec![KeyFilter {
+                kind: "registration".to_owned(),
+                value: registration.to_string(),
+            }],
+            ascending: true,
+            limit: 10_000,
+            ..StatementFilter::default()
+        };
+        Ok(self
+            .storage
+            .find_statements(tenant_id, &filter)
+            .await?
+            .into_iter()
+            .filter_map(|stored| serde_json::from_str::<Value>(&stored.payload).ok())
+            .collect())
     }
 
     /// One statement by id (`statementId`: not voided; `voidedStatementId`: voided only).

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use crate::catalog::Catalog;
 
 pub use grades::OutboxReport;
-pub(crate) use grades::grade_candidate;
+pub(crate) use grades::{GradeCandidate, grade_candidate};
 pub use keys::{MasterKey, ToolKeys};
 pub use launch::{
     BrowserBinding, DeepLinkingLaunch, LaunchError, LaunchOutcome, LoginError, LoginOutcome,

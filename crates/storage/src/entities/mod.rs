@@ -2,6 +2,7 @@
 
 pub(crate) mod activities;
 pub(crate) mod attachments;
+pub(crate) mod certifications;
 pub(crate) mod cmi5_sessions;
 pub(crate) mod content_files;
 pub(crate) mod content_packages;

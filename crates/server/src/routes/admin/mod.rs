@@ -1,6 +1,7 @@
 //! The admin HTTP API under `/api/admin`, guarded by the `admin.api_token` bearer token.
 
 mod auth;
+mod certifications;
 mod content;
 mod lrs_credentials;
 mod lti_platforms;
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/admin")
             .configure(tenants::configure)
             .configure(content::configure)
+            .configure(certifications::configure)
             .configure(lrs_credentials::configure)
             .configure(lti_platforms::configure),
     );
