@@ -59,21 +59,7 @@ async fn certify(settings: Settings, action: CertifyAction) -> anyhow::Result<()
             let certifications = hub.list_certifications().await?;
             let rows: Vec<serde_json::Value> = certifications
                 .iter()
-                .map(|certification| {
-                    serde_json::json!({
-                        "id": certification.id,
-                        "tenant_id": certification.tenant_id,
-                        "registration": certification.registration,
-                        "content_id": certification.content_id,
-                        "content_version": certification.content_version,
-                        "rule_version": certification.rule_version,
-                        "status": certification.status.as_str(),
-                        "scaled": certification.scaled,
-                        "evidence": certification.evidence,
-                        "certified_at": certification.certified_at.to_rfc3339(),
-                        "revoked_reason": certification.revoked_reason,
-                    })
-                })
+                .map(classcode_hub::certification::view)
                 .collect();
             print_list(
                 &rows,

@@ -186,6 +186,25 @@ pub fn evaluate_parcours(
     })
 }
 
+/// A certification as the admin API and the CLI show it (JSON).
+pub fn view(certification: &Certification) -> Value {
+    json!({
+        "id": certification.id,
+        "tenant_id": certification.tenant_id,
+        "registration": certification.registration,
+        "content_id": certification.content_id,
+        "content_version": certification.content_version,
+        "rule_version": certification.rule_version,
+        "actor": serde_json::from_str::<Value>(&certification.actor).unwrap_or_default(),
+        "status": certification.status.as_str(),
+        "scaled": certification.scaled,
+        "evidence": certification.evidence,
+        "certified_at": certification.certified_at.to_rfc3339(),
+        "revoked_at": certification.revoked_at.map(|at| at.to_rfc3339()),
+        "revoked_reason": certification.revoked_reason,
+    })
+}
+
 /// The registrations a batch of stored statements may have moved: those of statements about the hub's content
 /// with a progress verb. Cheap enough for the ingest path (string compares only).
 pub(crate) fn touched_registration(content_prefix: &str, statement: &Value) -> Option<Uuid> {
