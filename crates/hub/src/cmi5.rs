@@ -62,6 +62,8 @@ pub struct Cmi5Overview {
     /// Per AU (in course order): its progress and whether its `moveOn` is met.
     pub units: Vec<(AssignableUnit, UnitProgress, bool)>,
     pub course_satisfied: bool,
+    /// The IRI of the LMS course the launch came from, when the platform named one.
+    pub course_iri: Option<String>,
 }
 
 fn short_hash(text: &str) -> String {
@@ -306,14 +308,16 @@ impl Hub {
         session_token: &str,
     ) -> Result<Option<Cmi5Overview>, PlayerError> {
         let claims = self.verify_session(session_token, SessionKind::Player)?;
-        let Some(content_id) = self
+        let launch = self
             .storage
             .find_launch(claims.lid)
             .await?
-            .and_then(|launch| launch.content_id)
-        else {
-            return Err(PlayerError::MissingContent);
-        };
+            .ok_or(PlayerError::MissingContent)?;
+        let content_id = launch.content_id.ok_or(PlayerError::MissingContent)?;
+        let course_iri = launch
+            .context_id
+            .as_deref()
+            .map(|context| self.course_iri(launch.platform_id, context));
         if !content_id.starts_with("cmi5.") {
             return Ok(None);
         }
@@ -349,6 +353,7 @@ impl Hub {
             version: package.version,
             units,
             course_satisfied,
+            course_iri,
         }))
     }
 
@@ -479,13 +484,8 @@ impl Hub {
             extensions[format!("{EXT}launchparameters")] = json!(parameters);
         }
         let mut grouping = vec![json!({"objectType": "Activity", "id": unit.id})];
-        if let Some(course) = &self
-            .storage
-            .find_launch(claims.lid)
-            .await?
-            .and_then(|launch| launch.context_id)
-        {
-            grouping.push(json!({"id": self.course_iri(claims.pid, course)}));
+        if let Some(course) = &overview.course_iri {
+            grouping.push(json!({"id": course}));
         }
         let launched = json!({
             "id": Uuid::new_v4(),
