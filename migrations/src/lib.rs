@@ -13,6 +13,7 @@ mod m20261129_000003_create_lti;
 mod m20261129_000004_create_content;
 mod m20261129_000005_create_cmi5_sessions;
 mod m20261129_000006_create_certifications;
+mod m20261129_000007_create_badges;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_content::Migration),
             Box::new(m20261129_000005_create_cmi5_sessions::Migration),
             Box::new(m20261129_000006_create_certifications::Migration),
+            Box::new(m20261129_000007_create_badges::Migration),
         ]
     }
 }

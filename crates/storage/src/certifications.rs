@@ -88,6 +88,17 @@ impl Storage {
             .map(Certification::from))
     }
 
+    /// A certification by id.
+    pub async fn find_certification_by_id(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<Certification>, StorageError> {
+        Ok(certifications::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .map(Certification::from))
+    }
+
     /// Records a certification, or certifies again one that was revoked (same row: one per registration and
     /// content). Durable before it returns.
     pub async fn save_certification(

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod badges;
 mod certifications;
 mod cmi5;
 mod connect;
@@ -17,6 +18,7 @@ mod lti;
 mod statements;
 mod tenants;
 
+pub use badges::{Badge, BadgeKey};
 pub use certifications::{Certification, CertificationStatus};
 pub use cmi5::Cmi5Session;
 pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, Storage};

@@ -2,6 +2,8 @@
 
 pub(crate) mod activities;
 pub(crate) mod attachments;
+pub(crate) mod badge_keys;
+pub(crate) mod badges;
 pub(crate) mod certifications;
 pub(crate) mod cmi5_sessions;
 pub(crate) mod content_files;
