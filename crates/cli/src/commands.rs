@@ -7,8 +7,8 @@ use classcode_server::{Application, Settings, telemetry};
 use classcode_storage::Storage;
 
 use crate::{
-    CertifyAction, Cli, Command, ConfigAction, ContentAction, CredentialsAction, KeysAction,
-    LrsAction, LtiAction, MigrateAction, PlatformAction, TenantAction,
+    BadgesAction, CertifyAction, Cli, Command, ConfigAction, ContentAction, CredentialsAction,
+    KeysAction, LrsAction, LtiAction, MigrateAction, PlatformAction, TenantAction,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -37,7 +37,71 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys { action } => keys(settings, action).await,
         Command::Content { action } => content(settings, action).await,
         Command::Certify { action } => certify(settings, action).await,
+        Command::Badges { action } => badges(settings, action).await,
     }
+}
+
+async fn badges(settings: Settings, action: BadgesAction) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    let urls = hub.badge_urls();
+    let parse = |id: &str| {
+        uuid::Uuid::parse_str(id).with_context(|| {
+            format!("{id:?} is not a badge id: copy one from `classcode badges list`")
+        })
+    };
+    let result = match action {
+        BadgesAction::List { json } => {
+            let rows: Vec<serde_json::Value> = hub
+                .list_badges(None)
+                .await?
+                .iter()
+                .map(|view| view.summary(&urls))
+                .collect();
+            print_list(
+                &rows,
+                json,
+                "no badge yet: badges are awarded when a learner is certified",
+                |row| {
+                    format!(
+                        "{:8} {}  {:40} {}",
+                        row["standing"].as_str().unwrap_or_default(),
+                        row["id"].as_str().unwrap_or_default(),
+                        row["content_id"].as_str().unwrap_or_default(),
+                        row["verify_url"].as_str().unwrap_or_default(),
+                    )
+                },
+            )
+        }
+        BadgesAction::Revoke { id, reason } => {
+            let view = hub.revoke_badge(parse(&id)?, &reason).await?;
+            println!(
+                "revoked {} ({})",
+                view.badge.id,
+                urls.verify_page(view.badge.id)
+            );
+            Ok(())
+        }
+        BadgesAction::Reissue { id } => {
+            let view = hub.reissue_badge(parse(&id)?).await?;
+            println!(
+                "re-issued as {} ({})",
+                view.badge.id,
+                urls.verify_page(view.badge.id)
+            );
+            Ok(())
+        }
+        BadgesAction::RotateKey => {
+            let kid = hub.rotate_badge_key().await?;
+            println!(
+                "new badge signing key {kid}; older keys stay published at {}",
+                urls.ob3_issuer()
+            );
+            Ok(())
+        }
+    };
+    storage.close().await;
+    result
 }
 
 async fn certify(settings: Settings, action: CertifyAction) -> anyhow::Result<()> {

@@ -88,6 +88,32 @@ enum Command {
         #[command(subcommand)]
         action: CertifyAction,
     },
+    /// Open Badges awarded on certification: list, revoke, re-issue, rotate the signing key.
+    Badges {
+        #[command(subcommand)]
+        action: BadgesAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum BadgesAction {
+    /// List the awarded badges, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a badge: its OB 2.0 assertion answers 410 and its status list bit is set.
+    Revoke {
+        /// The badge id (a UUID, as `badges list` shows it).
+        id: String,
+        /// Why, in words the learner and verifiers will read.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Re-issue a badge with new documents (after a key rotation, say); the old one is revoked as superseded.
+    Reissue { id: String },
+    /// Make a new signing key for new badges; older keys stay published so older badges still verify.
+    RotateKey,
 }
 
 #[derive(Subcommand)]

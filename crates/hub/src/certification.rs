@@ -305,6 +305,10 @@ impl Hub {
                 if let Some(current) = &current
                     && current.status == CertificationStatus::Certified
                 {
+                    // Idempotent, and the catch-up when a badge could not be awarded the first time.
+                    if let Err(err) = self.award_badge(current).await {
+                        tracing::error!(error = %err, certification = %current.id, "badge not awarded");
+                    }
                     return Ok(Some(current.clone()));
                 }
                 let actor = self.launch_actor(&launch).await;
@@ -327,6 +331,10 @@ impl Hub {
                 };
                 self.storage.save_certification(&certification).await?;
                 tracing::info!(%registration, content_id, "certified");
+                // A badge that cannot be awarded now is awarded on the next evaluation or `certify recompute`.
+                if let Err(err) = self.award_badge(&certification).await {
+                    tracing::error!(error = %err, certification = %certification.id, "badge not awarded");
+                }
                 let earned_id = Uuid::new_v4();
                 let earned = json!({
                     "id": earned_id,
@@ -377,6 +385,7 @@ impl Hub {
                     self.storage
                         .revoke_certification(current.id, &reason, now)
                         .await?;
+                    self.revoke_badges_of(&current, &reason).await?;
                     tracing::info!(%registration, content_id, %reason, "certification revoked");
                     Ok(self
                         .storage

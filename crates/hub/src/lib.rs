@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod badges;
 pub mod catalog;
 pub mod certification;
 pub mod cmi5;
@@ -30,6 +31,8 @@ pub struct HubSettings {
     pub master_key: lti::MasterKey,
     /// Timing and retries of the LTI tool.
     pub lti: lti::LtiSettings,
+    /// Who issues Open Badges and for how long they hold.
+    pub badges: badges::BadgeSettings,
     /// Whether this node runs the outbox worker (calls to platforms); the CLI's one-shot commands do not.
     pub run_workers: bool,
 }

@@ -30,6 +30,33 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub lti: LtiSettings,
     pub content: ContentSettings,
+    pub badges: BadgeSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BadgeSettings {
+    /// The organisation that issues the badges, as badges name it.
+    pub issuer_name: String,
+    /// Its web site.
+    pub issuer_url: String,
+    /// A contact address shown in the issuer profile; empty for none.
+    pub issuer_email: String,
+    pub issuer_description: String,
+    /// Days a badge holds after it is awarded; 0 for no end.
+    pub valid_for_days: u32,
+}
+
+impl Default for BadgeSettings {
+    fn default() -> Self {
+        BadgeSettings {
+            issuer_name: "Class'Code".to_owned(),
+            issuer_url: "https://classcode.fr".to_owned(),
+            issuer_email: String::new(),
+            issuer_description: "Class'Code forme enseignants et animateurs à initier les enfants à la pensée informatique.".to_owned(),
+            valid_for_days: 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -170,6 +197,7 @@ impl Default for Settings {
             security: SecuritySettings::default(),
             lti: LtiSettings::default(),
             content: ContentSettings::default(),
+            badges: BadgeSettings::default(),
         }
     }
 }
@@ -394,6 +422,14 @@ impl Settings {
                 outbox_retry_base_ms: self.lti.outbox_retry_base_ms,
                 outbox_max_attempts: self.lti.outbox_max_attempts,
                 key_grace_secs: self.lti.key_grace_secs,
+            },
+            badges: classcode_hub::badges::BadgeSettings {
+                issuer_name: self.badges.issuer_name.clone(),
+                issuer_url: self.badges.issuer_url.clone(),
+                issuer_email: Some(self.badges.issuer_email.clone())
+                    .filter(|email| !email.is_empty()),
+                issuer_description: self.badges.issuer_description.clone(),
+                valid_for_days: Some(self.badges.valid_for_days).filter(|days| *days > 0),
             },
             run_workers,
         })

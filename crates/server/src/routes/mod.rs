@@ -1,6 +1,7 @@
 //! HTTP routes, one module per resource. Each module adds its routes with `configure`.
 
 pub mod admin;
+pub mod badges;
 pub mod health;
 pub mod lti;
 pub mod metrics;

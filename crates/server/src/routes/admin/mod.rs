@@ -1,6 +1,7 @@
 //! The admin HTTP API under `/api/admin`, guarded by the `admin.api_token` bearer token.
 
 mod auth;
+mod badges;
 mod certifications;
 mod content;
 mod lrs_credentials;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tenants::configure)
             .configure(content::configure)
             .configure(certifications::configure)
+            .configure(badges::configure)
             .configure(lrs_credentials::configure)
             .configure(lti_platforms::configure),
     );

@@ -611,13 +611,21 @@ pub fn player_overview(
     let body = format!(
         "{PLAYER_STYLE}<main id=\"player\" data-launch-id=\"{launch}\" data-progress=\"{done}/{total}\" data-xapi=\"{xapi}\">{switch}<h1>{title}</h1><p>{summary}</p>\
 <p><label for=\"progress\">{progress_label}</label> <progress id=\"progress\" max=\"{total}\" value=\"{done}\">{done}/{total}</progress> {done}/{total}</p>\
-{resume}<ol class=\"activities\">{list}</ol></main>{TRACKER_SCRIPT}",
+{resume}<ol class=\"activities\">{list}</ol><p class=\"my-badges\">{badges}</p></main>{TRACKER_SCRIPT}",
         launch = overview.claims.lid,
         xapi = esc(xapi),
         switch = language_switch(lang, "/player", session, None),
         title = esc(overview.item.title.get(lang)),
         summary = esc(overview.item.summary.get(lang)),
         progress_label = t(lang, "Progression", "Progress"),
+        badges = player_form(
+            lang,
+            "/player/badges",
+            session,
+            None,
+            t(lang, "Mes badges", "My badges"),
+            "secondary"
+        ),
     );
     page(lang, overview.item.title.get(lang), &body)
 }
