@@ -4,30 +4,12 @@
 
 use serde_json::{Value, json};
 
-use classcode_test_support::lti::{app_with_platform, attribute, launch_learner, platform_tenant};
+use classcode_test_support::lti::{
+    app_with_platform, attribute, complete_required_activities, launch_learner, pass_final_quiz,
+    platform_tenant,
+};
 
 const MODULE: &str = "fr.classcode.information";
-
-fn required_activities() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../content/demo/information/manifest.toml"
-    ))
-    .unwrap();
-    let manifest: toml::Value = toml::from_str(&text).unwrap();
-    manifest["activities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|activity| activity["required"].as_bool() == Some(true))
-        .map(|activity| {
-            (
-                activity["id"].as_str().unwrap().to_owned(),
-                activity["kind"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
 
 async fn certifications(app: &classcode_test_support::TestApp) -> Vec<Value> {
     app.admin_get("/api/admin/certifications")
@@ -43,20 +25,8 @@ async fn a_module_is_certified_from_its_statements_and_revoked_when_its_proof_is
     let page = launch_learner(&app).await;
     let session = attribute(&page, "data-session-token").to_owned();
     let auth = format!("Bearer {session}");
-    let required = required_activities();
-    for (activity, kind) in required.iter().filter(|(_, kind)| kind != "quiz") {
-        let response = app
-            .client
-            .post(app.url("/player/complete"))
-            .form(&[
-                ("session", session.as_str()),
-                ("activity", &format!("{MODULE}#{activity}")),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{activity} ({kind})");
-    }
+    let required = classcode_test_support::lti::demo_required_activities();
+    complete_required_activities(&app, &session).await;
     assert!(
         certifications(&app).await.is_empty(),
         "not before the final quiz"
@@ -88,17 +58,7 @@ async fn a_module_is_certified_from_its_statements_and_revoked_when_its_proof_is
     assert!(certifications(&app).await.is_empty());
 
     // The final quiz, all right, in the player.
-    let mut answers = crate::player::demo_final_quiz_answers();
-    answers.push(("session".to_owned(), session.clone()));
-    answers.push(("activity".to_owned(), format!("{MODULE}#quiz-final")));
-    let response = app
-        .client
-        .post(app.url("/player/quiz"))
-        .form(&answers)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    pass_final_quiz(&app, &session).await;
     let listed = certifications(&app).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     let certification = &listed[0];

@@ -7,6 +7,7 @@
 )]
 
 mod admin_api;
+mod badges;
 mod certification;
 mod cmi5;
 mod lrs_access;

@@ -21,31 +21,6 @@ async fn post_form(
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-pub(crate) fn demo_final_quiz_answers() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../content/demo/information/quizzes/final.toml"
-    ))
-    .unwrap();
-    let quiz: toml::Value = toml::from_str(&text).unwrap();
-    let mut answers = Vec::new();
-    for question in quiz["questions"].as_array().unwrap() {
-        let name = format!("q:{}", question["id"].as_str().unwrap());
-        match question["kind"].as_str().unwrap() {
-            "numeric" => answers.push((name, question["answer"].as_float().unwrap().to_string())),
-            "text" => answers.push((name, question["accepted"][0].as_str().unwrap().to_owned())),
-            _ => {
-                for choice in question["choices"].as_array().unwrap() {
-                    if choice["correct"].as_bool().unwrap() {
-                        answers.push((name.clone(), choice["id"].as_str().unwrap().to_owned()));
-                    }
-                }
-            }
-        }
-    }
-    answers
-}
-
 #[tokio::test]
 async fn a_learner_reads_a_page_passes_the_final_quiz_and_resumes_where_they_left() {
     let app = app_with_platform().await;
@@ -99,7 +74,7 @@ async fn a_learner_reads_a_page_passes_the_final_quiz_and_resumes_where_they_lef
         ("session".to_owned(), session.clone()),
         ("activity".to_owned(), quiz.to_owned()),
     ];
-    fields.extend(demo_final_quiz_answers());
+    fields.extend(classcode_test_support::lti::demo_final_quiz_answers());
     let response = app
         .client
         .post(app.url("/player/quiz"))

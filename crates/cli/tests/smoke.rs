@@ -894,3 +894,35 @@ async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes
     let listed = cli_output(&database, &["certify", "list", "--json"]).await;
     assert_eq!(listed.trim(), "[]");
 }
+
+#[tokio::test]
+async fn badges_commands_list_rotate_the_key_and_explain_a_bad_id() {
+    let database = TestDatabase::create().await.unwrap();
+    let listed = cli_output(&database, &["badges", "list"]).await;
+    assert!(listed.contains("no badge yet"), "{listed}");
+    assert_eq!(
+        cli_output(&database, &["badges", "list", "--json"])
+            .await
+            .trim(),
+        "[]"
+    );
+    let first = cli_output(&database, &["badges", "rotate-key"]).await;
+    let second = cli_output(&database, &["badges", "rotate-key"]).await;
+    let kid = |line: &str| {
+        line.split_whitespace()
+            .nth(4)
+            .unwrap_or_default()
+            .trim_end_matches(';')
+            .to_owned()
+    };
+    assert!(kid(&first).starts_with("ed25519-"), "{first}");
+    assert_ne!(kid(&first), kid(&second));
+    let output = classcode(&database)
+        .args(["badges", "revoke", "not-a-uuid", "--reason", "test"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("classcode badges list"), "{stderr}");
+}

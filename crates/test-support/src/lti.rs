@@ -343,3 +343,99 @@ pub async fn platform_tenant(app: &TestApp) -> String {
         .expect("the platform's tenant")
         .to_owned()
 }
+
+/// The required activities of the demo module `information`: (id, kind).
+pub fn demo_required_activities() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../content/demo/information/manifest.toml"
+    ))
+    .unwrap();
+    let manifest: toml::Value = toml::from_str(&text).unwrap();
+    manifest["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|activity| activity["required"].as_bool() == Some(true))
+        .map(|activity| {
+            (
+                activity["id"].as_str().unwrap().to_owned(),
+                activity["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Every right answer of the demo module's final quiz, as player form fields.
+pub fn demo_final_quiz_answers() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../content/demo/information/quizzes/final.toml"
+    ))
+    .unwrap();
+    let quiz: toml::Value = toml::from_str(&text).unwrap();
+    let mut answers = Vec::new();
+    for question in quiz["questions"].as_array().unwrap() {
+        let name = format!("q:{}", question["id"].as_str().unwrap());
+        match question["kind"].as_str().unwrap() {
+            "numeric" => answers.push((name, question["answer"].as_float().unwrap().to_string())),
+            "text" => answers.push((name, question["accepted"][0].as_str().unwrap().to_owned())),
+            _ => {
+                for choice in question["choices"].as_array().unwrap() {
+                    if choice["correct"].as_bool().unwrap() {
+                        answers.push((name.clone(), choice["id"].as_str().unwrap().to_owned()));
+                    }
+                }
+            }
+        }
+    }
+    answers
+}
+
+/// Marks every required activity of the demo module done in the player, quizzes aside.
+pub async fn complete_required_activities(app: &TestApp, session: &str) {
+    for (activity, _) in demo_required_activities()
+        .iter()
+        .filter(|(_, kind)| kind != "quiz")
+    {
+        let response = app
+            .client
+            .post(app.url("/player/complete"))
+            .form(&[
+                ("session", session),
+                ("activity", &format!("{DEMO_MODULE}#{activity}")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{activity}");
+    }
+}
+
+/// Answers the demo module's final quiz right in the player.
+pub async fn pass_final_quiz(app: &TestApp, session: &str) {
+    let mut answers = demo_final_quiz_answers();
+    answers.push(("session".to_owned(), session.to_owned()));
+    answers.push(("activity".to_owned(), format!("{DEMO_MODULE}#quiz-final")));
+    let response = app
+        .client
+        .post(app.url("/player/quiz"))
+        .form(&answers)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+/// The demo module the helpers above play.
+const DEMO_MODULE: &str = "fr.classcode.information";
+
+/// A learner launched into the demo module who completes every required activity and passes its final quiz in
+/// the player, which certifies them; returns the launch page (its session token is `data-session-token`).
+pub async fn certify_learner(app: &TestApp) -> String {
+    let page = launch_learner(app).await;
+    let session = attribute(&page, "data-session-token").to_owned();
+    complete_required_activities(app, &session).await;
+    pass_final_quiz(app, &session).await;
+    page
+}
