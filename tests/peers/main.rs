@@ -170,3 +170,91 @@ async fn a_cmi5_course_runs_its_aus_in_headless_chromium() {
     )
     .await;
 }
+
+/// A hub with one standing badge and one revoked one (the first, superseded when it was re-issued): the URLs the
+/// badge verifiers get.
+async fn hub_with_badges() -> (classcode_test_support::TestApp, Vec<(&'static str, String)>) {
+    use classcode_test_support::lti::{app_with_platform, certify_learner};
+    let app = app_with_platform().await;
+    certify_learner(&app).await;
+    let listed: Vec<serde_json::Value> = app
+        .admin_get("/api/admin/badges")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = listed[0].clone();
+    let reissued: serde_json::Value = app
+        .admin_post(
+            &format!(
+                "/api/admin/badges/{}/reissue",
+                first["id"].as_str().unwrap()
+            ),
+            &serde_json::json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = |badge: &serde_json::Value, key: &str| badge[key].as_str().unwrap().to_owned();
+    let envs = vec![
+        ("OB2_ASSERTION_URL", url(&reissued, "ob2_assertion")),
+        ("OB2_REVOKED_ASSERTION_URL", url(&first, "ob2_assertion")),
+        ("OB2_ISSUER_URL", app.url("/ob/v2/issuer")),
+        ("OB3_CREDENTIAL_URL", url(&reissued, "ob3_credential")),
+        ("OB3_REVOKED_CREDENTIAL_URL", url(&first, "ob3_credential")),
+    ];
+    (app, envs)
+}
+
+fn venv_python(name: &str, variable: &str) -> String {
+    std::env::var(variable).unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".to_owned());
+        format!("{home}/.cache/{name}/bin/python")
+    })
+}
+
+#[tokio::test]
+async fn open_badges_2_validator_accepts_the_hosted_assertion_and_not_tampered_or_revoked_ones() {
+    let (_app, envs) = hub_with_badges().await;
+    let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run_script(
+        &venv_python("classcode-ob2-venv", "CLASSCODE_OB2_PYTHON"),
+        &peers_dir().join("badges/ob2.py"),
+        &envs,
+        "ob2:",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn openbadgeslib_verifies_the_credential_as_jwt_and_data_integrity_and_sees_revocation() {
+    let (_app, envs) = hub_with_badges().await;
+    let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run_script(
+        &venv_python("classcode-badges-venv", "CLASSCODE_OB3_PYTHON"),
+        &peers_dir().join("badges/ob3.py"),
+        &envs,
+        "ob3:",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn digitalbazaar_vc_and_the_ob3_schema_accept_the_credential_and_see_revocation() {
+    assert!(
+        peers_dir()
+            .join("badges/node_modules/@digitalbazaar/vc")
+            .exists(),
+        "run `npm ci` in tests/peers/badges first"
+    );
+    let (_app, envs) = hub_with_badges().await;
+    let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run_script(
+        "node",
+        &peers_dir().join("badges/ob3.mjs"),
+        &envs,
+        "ob3-js:",
+    )
+    .await;
+}
