@@ -2,7 +2,7 @@
 // @digitalbazaar/vc with the eddsa-rdfc-2022 cryptosuite and @digitalbazaar/vc-bitstring-status-list, the 1EdTech
 // OB 3.0 JSON schema with ajv, and @digitalcredentials/verifier-core.
 // Env: OB3_CREDENTIAL_URL (valid), OB3_REVOKED_CREDENTIAL_URL (its status bit set); OB3_SCHEMA optionally names
-// the schema file (default: shared/data/ob3 beside the repository).
+// the schema file (default: schema/ here, a copy of 1EdTech's).
 // Prints `ok  <check>`, `FAIL <check>: why` or `skip <check>: why`, then `ob3-js: N passed, M failed` (a skip counts as a failure).
 
 import {readFileSync} from 'node:fs';
@@ -24,7 +24,7 @@ if (!credentialUrl || !revokedUrl) {
 }
 const origin = new URL(credentialUrl).origin;
 const schemaPath = process.env.OB3_SCHEMA ??
-  new URL('../../../../shared/data/ob3/ob_v3p0_achievementcredential_schema.json', import.meta.url);
+  new URL('./schema/ob_v3p0_achievementcredential_schema.json', import.meta.url);
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
 
 // Nothing here may reach the network: contexts and the schema are served from local copies, the hub is fetched
