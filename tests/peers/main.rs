@@ -258,3 +258,21 @@ async fn digitalbazaar_vc_and_the_ob3_schema_accept_the_credential_and_see_revoc
     )
     .await;
 }
+
+#[tokio::test]
+async fn badge_pages_pass_axe_core_in_headless_chromium() {
+    assert!(
+        peers_dir().join("browser/node_modules/axe-core").exists(),
+        "run `npm ci` in tests/peers/browser first"
+    );
+    let app = classcode_test_support::lti::app_with_platform().await;
+    let page = classcode_test_support::lti::certify_learner(&app).await;
+    let session = classcode_test_support::lti::attribute(&page, "data-session-token").to_owned();
+    run_script(
+        "node",
+        &peers_dir().join("browser/badges.mjs"),
+        &[("HUB_URL", &app.address), ("SESSION", &session)],
+        "badges-browser:",
+    )
+    .await;
+}

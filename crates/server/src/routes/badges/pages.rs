@@ -17,7 +17,8 @@ const BADGE_STYLE: &str = "<style>.badge{display:flex;gap:1rem;align-items:flex-
 .badge img{width:128px;height:auto}.standing{font-weight:700;padding:.2rem .6rem;border-radius:.3rem;display:inline-block}\
 .valid{background:#e3f4e4;color:#1b5e20}.revoked{background:#fde7ea;color:#8a0015}.expired{background:#fff3cd;color:#6b4f00}\
 ul.downloads{list-style:none;padding:0;display:flex;gap:.75rem;flex-wrap:wrap}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}\
-dt{font-weight:600}</style>";
+dt{font-weight:600}.badge>div{flex:1;min-width:0}.badge input{width:100%;box-sizing:border-box;font:inherit}\
+dd{overflow-wrap:anywhere;margin:0}</style>";
 
 fn standing_label(lang: &str, standing: BadgeStanding) -> &'static str {
     match standing {
@@ -146,7 +147,7 @@ pub fn my_badges(lang: &str, badges: &[BadgeView], urls: &BadgeUrls, session: &s
 <ul class=\"downloads\"><li><a href=\"{credential}.png\" download>{png}</a></li><li><a href=\"{credential}.svg\" download>SVG</a></li>\
 <li><a href=\"{credential}\">JSON</a></li><li><a href=\"{credential}.jwt\">JWT</a></li>\
 <li><a href=\"{ob2}.png\" download>Open Badges 2.0</a></li></ul>\
-<p><label>{share} <input type=\"text\" readonly value=\"{verify}\" size=\"60\"></label></p></div></li>",
+<p><label>{share} <input type=\"text\" readonly value=\"{verify}\"></label></p></div></li>",
             code = view.standing.as_str(),
             image = esc(&urls.badge_image_png(&view.badge.content_id)),
             name = esc(view.credential["name"].as_str().unwrap_or("Badge")),
