@@ -463,5 +463,16 @@ mod tests {
         ), "{nquads}");
         assert!(nquads.contains("<https://purl.imsglobal.org/spec/vc/ob/vocab.html#identityHash>"));
         assert!(nquads.contains("\"sha256$"), "{nquads}");
+        assert!(credential.get("validUntil").is_none());
+        let mut ending = award();
+        ending.valid_until = Some("2027-11-29T10:00:00Z".to_owned());
+        assert_eq!(
+            ob3_credential(&urls, &issuer(), &ending)["validUntil"],
+            "2027-11-29T10:00:00Z"
+        );
+        assert_eq!(
+            ob2_assertion(&urls, &ending)["expires"],
+            "2027-11-29T10:00:00Z"
+        );
     }
 }

@@ -46,6 +46,17 @@ pub enum BadgeStanding {
 }
 
 impl BadgeStanding {
+    /// Revoked wins over expired: a revoked badge stays revoked whatever its dates.
+    pub fn of(badge: &Badge, now: DateTime<Utc>) -> BadgeStanding {
+        if badge.revoked_at.is_some() {
+            BadgeStanding::Revoked
+        } else if badge.valid_until.is_some_and(|until| until <= now) {
+            BadgeStanding::Expired
+        } else {
+            BadgeStanding::Valid
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             BadgeStanding::Valid => "valid",
@@ -587,13 +598,7 @@ impl Hub {
                 .find(|(kid, _)| *kid == badge.kid)
                 .is_some_and(|(_, public)| di::verify(&credential, proof, public).is_ok())
         });
-        let standing = if badge.revoked_at.is_some() {
-            BadgeStanding::Revoked
-        } else if badge.valid_until.is_some_and(|until| until <= now) {
-            BadgeStanding::Expired
-        } else {
-            BadgeStanding::Valid
-        };
+        let standing = BadgeStanding::of(&badge, now);
         BadgeView {
             badge,
             standing,
@@ -836,6 +841,35 @@ mod tests {
             recipient(&json!({"mbox": "mailto:a@b.fr"})),
             Some(RecipientIdentity::Email("a@b.fr".to_owned()))
         );
+    }
+
+    #[test]
+    fn a_badge_is_valid_until_it_ends_and_revoked_whatever_its_dates() {
+        let now = Utc::now();
+        let mut badge = Badge {
+            id: Uuid::nil(),
+            tenant_id: TenantId(Uuid::nil()),
+            certification_id: Uuid::nil(),
+            content_id: "m".to_owned(),
+            actor_key: "mbox:mailto:a@b.fr".to_owned(),
+            issued_at: now - Duration::days(10),
+            valid_until: None,
+            status_list: 1,
+            status_index: 0,
+            kid: "k".to_owned(),
+            ob2_assertion: String::new(),
+            ob3_credential: String::new(),
+            ob3_jwt: String::new(),
+            revoked_at: None,
+            revoked_reason: None,
+        };
+        assert_eq!(BadgeStanding::of(&badge, now), BadgeStanding::Valid);
+        badge.valid_until = Some(now + Duration::days(1));
+        assert_eq!(BadgeStanding::of(&badge, now), BadgeStanding::Valid);
+        badge.valid_until = Some(now - Duration::seconds(1));
+        assert_eq!(BadgeStanding::of(&badge, now), BadgeStanding::Expired);
+        badge.revoked_at = Some(now);
+        assert_eq!(BadgeStanding::of(&badge, now), BadgeStanding::Revoked);
     }
 
     #[test]
