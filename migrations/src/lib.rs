@@ -14,6 +14,7 @@ mod m20261129_000004_create_content;
 mod m20261129_000005_create_cmi5_sessions;
 mod m20261129_000006_create_certifications;
 mod m20261129_000007_create_badges;
+mod m20261129_000008_create_research;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_cmi5_sessions::Migration),
             Box::new(m20261129_000006_create_certifications::Migration),
             Box::new(m20261129_000007_create_badges::Migration),
+            Box::new(m20261129_000008_create_research::Migration),
         ]
     }
 }

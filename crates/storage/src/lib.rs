@@ -15,6 +15,7 @@ mod entities;
 mod error;
 mod lrs_credentials;
 mod lti;
+mod research;
 mod statements;
 mod tenants;
 
@@ -30,6 +31,7 @@ pub use lti::{
     Launch, LoginState, NewOutboxItem, NewPlatform, OutboxItem, OutboxStatus, Platform, PlatformId,
     ToolKey,
 };
+pub use research::{Consent, ResearchCredential, ResearchExport, Study};
 pub use statements::{
     KeyFilter, NewAttachment, NewStatement, StatementBatch, StatementFilter, StoredStatement,
 };
