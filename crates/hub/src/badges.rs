@@ -645,15 +645,10 @@ impl Hub {
         &self,
         session_token: &str,
     ) -> Result<(&'static str, Vec<BadgeView>), crate::player::PlayerError> {
-        let claims = self.verify_session(session_token, crate::lti::SessionKind::Player)?;
-        let launch = self
-            .storage
-            .find_launch(claims.lid)
-            .await?
-            .ok_or(crate::player::PlayerError::MissingContent)?;
+        let (lang, launch) = self.player_launch(session_token).await?;
         let actor = self.launch_actor(&launch).await;
         let badges = self.badges_of_actor(launch.tenant_id, &actor).await?;
-        Ok((claims.lang(), badges))
+        Ok((lang, badges))
     }
 
     /// An admin revokes a badge with a reason; its status bit flips and its OB 2.0 assertion answers 410.

@@ -11,6 +11,7 @@ mod health;
 pub mod lrs;
 pub mod lti;
 pub mod player;
+pub mod research;
 mod tenants;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct HubSettings {
     pub lti: lti::LtiSettings,
     /// Who issues Open Badges and for how long they hold.
     pub badges: badges::BadgeSettings,
+    /// Where research exports requested over HTTP are written (one folder per study and export).
+    pub research_dir: std::path::PathBuf,
     /// Whether this node runs the outbox worker (calls to platforms); the CLI's one-shot commands do not.
     pub run_workers: bool,
 }

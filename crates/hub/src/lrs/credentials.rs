@@ -58,7 +58,7 @@ pub struct CredentialCache {
     entries: RwLock<HashMap<String, (String, LrsCaller, Instant)>>,
 }
 
-fn hash_secret(secret: &str) -> String {
+pub(crate) fn hash_secret(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
         .map(|byte| format!("{byte:02x}"))

@@ -9,6 +9,7 @@ mod x5c;
 use classcode_storage::TenantId;
 use serde_json::Value;
 
+pub(crate) use credentials::hash_secret;
 pub use credentials::{CreatedCredential, CredentialCache, CredentialError};
 pub use documents::{DocumentError, DocumentTarget, Preconditions, StoredDocument, WriteMode};
 pub use statements::{

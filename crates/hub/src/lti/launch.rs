@@ -534,6 +534,15 @@ impl Hub {
             standing = standing.as_str(),
             "lti launch accepted"
         );
+        // A platform can make "not taking part in research" the default for its learners (LTI custom parameter
+        // `research_default=out`); a learner's own choice is never overwritten by it.
+        if claims.custom.get("research_default").map(String::as_str) == Some("out")
+            && let Err(err) = self
+                .record_consent(platform.tenant_id, &actor, Uuid::nil(), false, "platform")
+                .await
+        {
+            tracing::error!(error = %err, "research default not recorded");
+        }
         match claims.message_type {
             MessageType::LtiDeepLinkingRequest => {
                 let settings = claims
