@@ -8,7 +8,8 @@ use classcode_storage::Storage;
 
 use crate::{
     BadgesAction, CertifyAction, Cli, Command, ConfigAction, ContentAction, CredentialsAction,
-    KeysAction, LrsAction, LtiAction, MigrateAction, PlatformAction, TenantAction,
+    KeysAction, LrsAction, LtiAction, MigrateAction, PlatformAction, ResearchAction, StudyAction,
+    TenantAction,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -38,7 +39,120 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Content { action } => content(settings, action).await,
         Command::Certify { action } => certify(settings, action).await,
         Command::Badges { action } => badges(settings, action).await,
+        Command::Research { action } => research(settings, action).await,
     }
+}
+
+fn day(text: &str, what: &str) -> anyhow::Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("{what}: {text:?} is not a day written YYYY-MM-DD"))
+}
+
+async fn research(settings: Settings, action: ResearchAction) -> anyhow::Result<()> {
+    use classcode_hub::research::{ExportFormat, NewStudy, StudyScope};
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    let result: anyhow::Result<()> = async {
+        match action {
+            ResearchAction::Study {
+                action:
+                    StudyAction::Create {
+                        name,
+                        team,
+                        purpose,
+                        legal_basis,
+                        tenants,
+                        modules,
+                        verbs,
+                        since,
+                        until,
+                        retention_until,
+                        k,
+                        timestamps,
+                    },
+            } => {
+                let since = since
+                    .map(|since| day(&since, "--since"))
+                    .transpose()?
+                    .and_then(|day| day.and_hms_opt(0, 0, 0))
+                    .map(|at| at.and_utc());
+                let until = until
+                    .map(|until| day(&until, "--until"))
+                    .transpose()?
+                    .and_then(|day| day.and_hms_opt(23, 59, 59))
+                    .map(|at| at.and_utc());
+                let study = hub
+                    .create_study(NewStudy {
+                        name,
+                        team,
+                        purpose,
+                        legal_basis,
+                        scope: StudyScope {
+                            tenants,
+                            modules,
+                            verbs,
+                            since,
+                            until,
+                        },
+                        retention_until: day(&retention_until, "--retention-until")?,
+                        k_anonymity: k,
+                        timestamps,
+                    })
+                    .await?;
+                println!("{}", serde_json::to_string_pretty(&study)?);
+                Ok(())
+            }
+            ResearchAction::Study {
+                action: StudyAction::List { json },
+            } => {
+                let studies = hub.list_studies().await?;
+                print_list(
+                    &studies,
+                    json,
+                    "no study yet: classcode research study create --help",
+                    |study| {
+                        format!(
+                            "{:24} {:30} k={} {:8} until {}",
+                            study["name"].as_str().unwrap_or_default(),
+                            study["team"].as_str().unwrap_or_default(),
+                            study["k_anonymity"],
+                            study["timestamps"].as_str().unwrap_or_default(),
+                            study["retention_until"].as_str().unwrap_or_default(),
+                        )
+                    },
+                )
+            }
+            ResearchAction::Credentials { study } => {
+                let created = hub.create_research_credential(&study).await?;
+                println!("{}", serde_json::to_string_pretty(&created)?);
+                eprintln!("the secret is shown once: give it to the research team now");
+                Ok(())
+            }
+            ResearchAction::Export { study, format, out } => {
+                let format = ExportFormat::parse(&format)
+                    .with_context(|| format!("--format {format:?}: use jsonl, csv or parquet"))?;
+                let report = hub
+                    .export_study(&study, format, Some(&out), "command line", |progress| {
+                        eprintln!("{}: {} statements read", progress.phase, progress.read);
+                    })
+                    .await?;
+                let counts = &report.manifest["counts"];
+                println!(
+                    "exported {} statements of {} learners to {} ({} of opted-out learners left out, {} suppressed in {} groups under k)",
+                    counts["statements_exported"],
+                    counts["learners_exported"],
+                    report.dir.display(),
+                    counts["statements_of_opted_out_learners"],
+                    counts["statements_suppressed"],
+                    counts["groups_suppressed"],
+                );
+                Ok(())
+            }
+        }
+    }
+    .await;
+    storage.close().await;
+    result
 }
 
 async fn badges(settings: Settings, action: BadgesAction) -> anyhow::Result<()> {

@@ -93,6 +93,86 @@ enum Command {
         #[command(subcommand)]
         action: BadgesAction,
     },
+    /// Research: studies, their credentials, and pseudonymised exports.
+    Research {
+        #[command(subcommand)]
+        action: ResearchAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ResearchAction {
+    /// Declare or list studies.
+    Study {
+        #[command(subcommand)]
+        action: StudyAction,
+    },
+    /// Make a credential a research team uses with the research API (its study only); the secret shows once.
+    Credentials {
+        #[arg(long)]
+        study: String,
+    },
+    /// Export a study, pseudonymised, into a folder: the data files and manifest.json.
+    Export {
+        /// The study's name or id.
+        study: String,
+        /// jsonl, csv or parquet.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// The folder to write (made if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per run; boxing would only obscure the arguments"
+)]
+enum StudyAction {
+    /// Declare a study. Its secret key is made and sealed; it never shows.
+    Create {
+        /// A short name without spaces, used in commands.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        team: String,
+        #[arg(long)]
+        purpose: String,
+        /// E.g. "mission d'intérêt public (RGPD art. 6-1-e)".
+        #[arg(long)]
+        legal_basis: String,
+        /// Tenants covered, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        tenants: Vec<String>,
+        /// Modules covered (content ids), comma-separated; none for all.
+        #[arg(long, value_delimiter = ',')]
+        modules: Vec<String>,
+        /// Verb IRIs covered, comma-separated; none for all.
+        #[arg(long, value_delimiter = ',')]
+        verbs: Vec<String>,
+        /// First day covered (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Last day covered (YYYY-MM-DD).
+        #[arg(long)]
+        until: Option<String>,
+        /// The last day exported data may be kept (YYYY-MM-DD).
+        #[arg(long)]
+        retention_until: String,
+        /// Smallest group of learners a released combination of quasi-identifiers may describe.
+        #[arg(long, default_value_t = 5)]
+        k: u32,
+        /// exact, day or relative.
+        #[arg(long, default_value = "day")]
+        timestamps: String,
+    },
+    /// List the studies.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

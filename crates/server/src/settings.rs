@@ -423,6 +423,7 @@ impl Settings {
                 outbox_max_attempts: self.lti.outbox_max_attempts,
                 key_grace_secs: self.lti.key_grace_secs,
             },
+            research_dir: self.data_dir.join("research"),
             badges: classcode_hub::badges::BadgeSettings {
                 issuer_name: self.badges.issuer_name.clone(),
                 issuer_url: self.badges.issuer_url.clone(),

@@ -6,4 +6,5 @@ pub mod health;
 pub mod lti;
 pub mod metrics;
 pub mod player;
+pub mod research;
 pub mod xapi;

@@ -6,6 +6,7 @@ mod certifications;
 mod content;
 mod lrs_credentials;
 mod lti_platforms;
+mod research;
 mod tenants;
 
 use actix_web::web;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(certifications::configure)
             .configure(badges::configure)
             .configure(lrs_credentials::configure)
-            .configure(lti_platforms::configure),
+            .configure(lti_platforms::configure)
+            .configure(research::configure),
     );
 }
