@@ -16,3 +16,4 @@ mod lrs_statements;
 mod lti_launch;
 mod operations;
 mod player;
+mod research;

@@ -260,12 +260,22 @@ async fn digitalbazaar_vc_and_the_ob3_schema_accept_the_credential_and_see_revoc
 }
 
 #[tokio::test]
-async fn badge_pages_pass_axe_core_in_headless_chromium() {
+async fn badge_and_research_pages_pass_axe_core_in_headless_chromium() {
     assert!(
         peers_dir().join("browser/node_modules/axe-core").exists(),
         "run `npm ci` in tests/peers/browser first"
     );
     let app = classcode_test_support::lti::app_with_platform().await;
+    let tenant = classcode_test_support::lti::platform_tenant(&app).await;
+    let study = app
+        .admin_post(
+            "/api/admin/research/studies",
+            &serde_json::json!({"name": "usages", "team": "Laboratoire d'éducation", "purpose": "Comprendre les parcours",
+                    "legal_basis": "mission d'intérêt public", "scope": {"tenants": [tenant]},
+                    "retention_until": "2030-12-31"}),
+        )
+        .await;
+    assert_eq!(study.status(), 201);
     let page = classcode_test_support::lti::certify_learner(&app).await;
     let session = classcode_test_support::lti::attribute(&page, "data-session-token").to_owned();
     run_script(

@@ -926,3 +926,86 @@ async fn badges_commands_list_rotate_the_key_and_explain_a_bad_id() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("classcode badges list"), "{stderr}");
 }
+
+#[tokio::test]
+async fn research_commands_declare_a_study_make_a_credential_and_export_with_a_manifest() {
+    let database = TestDatabase::create().await.unwrap();
+    cli_output(
+        &database,
+        &[
+            "tenant",
+            "create",
+            "ac-nantes",
+            "--display-name",
+            "Académie de Nantes",
+        ],
+    )
+    .await;
+    let study: serde_json::Value = serde_json::from_str(
+        &cli_output(
+            &database,
+            &[
+                "research",
+                "study",
+                "create",
+                "--name",
+                "usages",
+                "--team",
+                "LS2N",
+                "--purpose",
+                "comprendre",
+                "--legal-basis",
+                "intérêt public",
+                "--tenants",
+                "ac-nantes",
+                "--retention-until",
+                "2031-01-31",
+                "--k",
+                "3",
+            ],
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(study["k_anonymity"], 3);
+    assert_eq!(study["timestamps"], "day");
+    let listed = cli_output(&database, &["research", "study", "list"]).await;
+    assert!(listed.contains("usages"), "{listed}");
+    let credential: serde_json::Value = serde_json::from_str(
+        &cli_output(&database, &["research", "credentials", "--study", "usages"]).await,
+    )
+    .unwrap();
+    assert!(credential["key"].as_str().unwrap().starts_with("rs"));
+    let out = std::env::temp_dir().join(format!("classcode-export-{}", uuid::Uuid::new_v4()));
+    let exported = cli_output(
+        &database,
+        &[
+            "research",
+            "export",
+            "usages",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(exported.starts_with("exported 0 statements"), "{exported}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["files"].as_array().unwrap().len(),
+        2,
+        "statements.csv and its data dictionary"
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+    let output = classcode(&database)
+        .args([
+            "research", "export", "usages", "--format", "xlsx", "--out", "/tmp/x",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("use jsonl, csv or parquet"));
+}

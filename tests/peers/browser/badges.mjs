@@ -1,5 +1,6 @@
-// The badge pages in a real browser: a certified learner opens "Mes badges" from the player, then the badge's
-// public verification page and the badge's own page are opened; each is audited with axe-core (WCAG 2.1 A and AA),
+// The learner's pages beyond the player, in a real browser: a certified learner opens "Mes badges" from the
+// player, then the badge's public verification page, the badge's own page, and the research page (where they opt
+// out of a study); each is audited with axe-core (WCAG 2.1 A and AA),
 // fits a 375 px screen, and shows what it must (the badge, its standing, its downloads and share link).
 // Env: HUB_URL (no trailing slash), SESSION (the certified learner's player session), CHROMIUM.
 // Prints `PASS …`/`FAIL …` lines and one summary `badges-browser: N passed, M failed`.
@@ -48,6 +49,19 @@ try {
   await page.waitForSelector('main#badge-class');
   await audit(page, 'badge page');
   await fitsPhone(page, 'badge page');
+
+  // The research page of the same player: the study that covers the learner's institution, and opting out.
+  await openPlayer(page, hub, session);
+  await page.waitForSelector('main#player');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/player/research"] button[type=submit]')]);
+  await page.waitForSelector('main#research');
+  await audit(page, 'research page');
+  await fitsPhone(page, 'research page');
+  const before = await page.getAttribute('li[data-study]', 'data-taking-part');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/player/research/choice"] button[type=submit]')]);
+  const after = await page.getAttribute('li[data-study]', 'data-taking-part');
+  check('research page: a learner opts out with one button', before === 'true' && after === 'false', `${before} → ${after}`);
+  await audit(page, 'research page after a choice');
 } catch (error) {
   check('browser run', false, error.stack || String(error));
 } finally {
