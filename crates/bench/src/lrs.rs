@@ -82,7 +82,7 @@ pub async fn run(options: LrsBench) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn client() -> anyhow::Result<reqwest::Client> {
+pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .pool_max_idle_per_host(16)
         .build()?)
@@ -111,7 +111,7 @@ async fn post(client: &reqwest::Client, server: &Server, body: Vec<u8>) -> anyho
 }
 
 /// Posts every body with `clients` concurrent clients; returns how long it took.
-async fn post_all(
+pub(crate) async fn post_all(
     server: &Arc<Server>,
     http: &reqwest::Client,
     bodies: Vec<Vec<u8>>,

@@ -3,11 +3,13 @@
 //!
 //! `cargo run --release -p classcode-bench -- lrs --statements 1000000 [--pg postgres://postgres@127.0.0.1/test]`
 //! `cargo run --release -p classcode-bench -- lti --launches 5000 [--pg postgres://postgres@127.0.0.1/test]`
+//! `cargo run --release -p classcode-bench -- research --statements 1000000 [--pg postgres://postgres@127.0.0.1/test]`
 
 #![forbid(unsafe_code)]
 
 mod lrs;
 mod lti;
+mod research;
 mod server;
 mod workload;
 
@@ -29,6 +31,8 @@ enum Bench {
     Lrs(lrs::LrsBench),
     /// The LTI tool: full launches (login initiation + id_token launch) per second and their latency.
     Lti(lti::LtiBench),
+    /// Research exports: statements per second per format and the exporter's peak memory.
+    Research(research::ResearchBench),
 }
 
 #[tokio::main]
@@ -37,6 +41,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.bench {
         Bench::Lrs(options) => lrs::run(options).await,
         Bench::Lti(options) => lti::run(options).await,
+        Bench::Research(options) => research::run(options).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

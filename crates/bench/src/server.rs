@@ -21,11 +21,11 @@ pub struct Server {
     pub secret: String,
     child: Child,
     peak_rss_kib: Arc<AtomicU64>,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// The `classcode` binary next to this one (both are built by the same `cargo build`).
-fn classcode_binary() -> anyhow::Result<PathBuf> {
+pub fn classcode_binary() -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe().context("finding this binary")?;
     let candidate = me.with_file_name("classcode");
     if candidate.exists() {
@@ -38,7 +38,7 @@ fn classcode_binary() -> anyhow::Result<PathBuf> {
     }
 }
 
-fn run_cli(binary: &Path, database: &TestDatabase, args: &[&str]) -> anyhow::Result<String> {
+pub fn run_cli(binary: &Path, database: &TestDatabase, args: &[&str]) -> anyhow::Result<String> {
     let output = std::process::Command::new(binary)
         .arg("--data-dir")
         .arg(database.dir.join("data"))
@@ -161,7 +161,7 @@ impl Server {
             secret,
             child,
             peak_rss_kib,
-            _database: database,
+            database,
         })
     }
 
@@ -173,17 +173,23 @@ impl Server {
         self.child.id().and_then(rss_kib).unwrap_or(0) as f64 / 1024.0
     }
 
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        drop(self.stop_keeping_database().await);
+    }
+
+    /// Stops the hub and hands over its database (dropping it deletes it).
+    pub async fn stop_keeping_database(mut self) -> TestDatabase {
         if let Some(pid) = self.child.id() {
             let _ = std::process::Command::new("kill")
                 .args(["-TERM", &pid.to_string()])
                 .status();
         }
         let _ = tokio::time::timeout(Duration::from_secs(35), self.child.wait()).await;
+        self.database
     }
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
+pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
