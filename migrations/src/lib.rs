@@ -15,6 +15,7 @@ mod m20261129_000005_create_cmi5_sessions;
 mod m20261129_000006_create_certifications;
 mod m20261129_000007_create_badges;
 mod m20261129_000008_create_research;
+mod m20261129_000009_index_launches_by_link;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_create_certifications::Migration),
             Box::new(m20261129_000007_create_badges::Migration),
             Box::new(m20261129_000008_create_research::Migration),
+            Box::new(m20261129_000009_index_launches_by_link::Migration),
         ]
     }
 }

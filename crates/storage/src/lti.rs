@@ -568,6 +568,37 @@ impl Storage {
             .map(Launch::from))
     }
 
+    /// The learners who launched one resource link of a course: their LMS subject and xAPI registration, one row
+    /// each (their newest launch).
+    pub async fn find_learners_of_link(
+        &self,
+        tenant_id: TenantId,
+        platform_id: PlatformId,
+        context_id: &str,
+        resource_link_id: &str,
+    ) -> Result<Vec<Launch>, StorageError> {
+        let launches = lti_launches::Entity::find()
+            .filter(lti_launches::Column::TenantId.eq(tenant_id.0))
+            .filter(lti_launches::Column::PlatformId.eq(platform_id.0))
+            .filter(lti_launches::Column::ContextId.eq(context_id))
+            .filter(lti_launches::Column::ResourceLinkId.eq(resource_link_id))
+            .filter(lti_launches::Column::Standing.eq("learner"))
+            .order_by_desc(lti_launches::Column::CreatedAt)
+            .all(self.db())
+            .await?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(launches
+            .into_iter()
+            .map(Launch::from)
+            .filter(|launch| {
+                launch
+                    .subject
+                    .as_ref()
+                    .is_some_and(|subject| seen.insert(subject.clone()))
+            })
+            .collect())
+    }
+
     /// The newest launch of a tenant that started this xAPI registration.
     pub async fn find_latest_launch_for_registration(
         &self,
