@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod certification;
 pub mod cmi5;
 pub mod content;
+pub mod dashboard;
 mod health;
 pub mod lrs;
 pub mod lti;

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod badges;
+pub mod dashboard;
 pub mod health;
 pub mod lti;
 pub mod metrics;

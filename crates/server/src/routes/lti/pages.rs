@@ -181,7 +181,7 @@ data-standing=\"{standing}\" data-content-id=\"{content_id}\" data-xapi-endpoint
 data-xapi-auth=\"{auth}\" data-xapi-actor=\"{actor}\" data-xapi-registration=\"{registration}\" \
 data-activity-id=\"{activity}\" data-session-token=\"{session}\"{roster}>\
 {context}<p class=\"muted\">{kind}</p><h1>{title}</h1>{greeting}<p>{summary}</p>\
-<form method=\"post\" action=\"/player\"><input type=\"hidden\" name=\"session\" value=\"{session}\"><button type=\"submit\">{open}</button></form>\
+<form method=\"post\" action=\"/player\"><input type=\"hidden\" name=\"session\" value=\"{session}\"><button type=\"submit\">{open}</button></form>{dashboard}\
 <p class=\"muted\">{ref_label} <code>{launch_id}</code></p></main>\
 <script>try{{window.parent.postMessage({{subject:'lti.frameResize',height:document.body.scrollHeight}},'*')}}catch(e){{}}</script>",
         launch_id = launch.launch_id,
@@ -198,6 +198,15 @@ data-activity-id=\"{activity}\" data-session-token=\"{session}\"{roster}>\
         summary = esc(item.summary.get(lang)),
         ref_label = t(lang, "Référence du lancement :", "Launch reference:"),
         open = t(lang, "Ouvrir le contenu", "Open the content"),
+        dashboard = if launch.standing.is_staff() {
+            format!(
+                "<form method=\"post\" action=\"/teacher/dashboard\"><input type=\"hidden\" name=\"session\" value=\"{}\"><button type=\"submit\" class=\"secondary\">{}</button></form>",
+                esc(&launch.session_token),
+                t(lang, "Tableau de bord de la classe", "Class dashboard")
+            )
+        } else {
+            String::new()
+        },
     );
     page(lang, item.title.get(lang), &body)
 }
