@@ -10,6 +10,7 @@ mod admin_api;
 mod badges;
 mod certification;
 mod cmi5;
+mod dashboard;
 mod lrs_access;
 mod lrs_documents;
 mod lrs_statements;

@@ -9,23 +9,13 @@ use sha2::{Digest, Sha256};
 
 use classcode_test_support::TestApp;
 use classcode_test_support::lti::{
-    ISSUER, app_with_platform, attribute, claims, complete_required_activities, launch, login,
-    platform_tenant, sign,
+    ISSUER, LEARNER_ROLE, app_with_platform, attribute, complete_required_activities, launch_as,
+    platform_tenant,
 };
 
 /// A learner's launch into the demo module under their own LMS id, with extra custom parameters.
-async fn launch_as(app: &TestApp, subject: &str, custom: Value) -> String {
-    let login = login(app).await;
-    let mut learner = claims(&login.nonce);
-    learner["sub"] = json!(subject);
-    learner["name"] = json!(format!("Élève {subject}"));
-    let mut parameters = json!({"content_id": "fr.classcode.information"});
-    for (key, value) in custom.as_object().unwrap() {
-        parameters[key] = value.clone();
-    }
-    learner["https://purl.imsglobal.org/spec/lti/claim/custom"] = parameters;
-    let (status, page) = launch(app, &sign(&learner), &login.state, Some(&login.cookie)).await;
-    assert_eq!(status, 200, "{page}");
+async fn launch_learner_as(app: &TestApp, subject: &str, custom: Value) -> String {
+    let page = launch_as(app, subject, json!([LEARNER_ROLE]), None, custom).await;
     attribute(&page, "data-session-token").to_owned()
 }
 
@@ -93,7 +83,7 @@ async fn a_study_exports_pseudonymised_traces_without_opted_out_learners_or_smal
     // Five learners take part; a sixth opts out in the player; a seventh's platform makes opting out the default.
     let mut sessions = Vec::new();
     for index in 1..=6 {
-        let session = launch_as(&app, &format!("u-{index}"), json!({})).await;
+        let session = launch_learner_as(&app, &format!("u-{index}"), json!({})).await;
         complete_required_activities(&app, &session).await;
         sessions.push(session);
     }
@@ -129,7 +119,7 @@ async fn a_study_exports_pseudonymised_traces_without_opted_out_learners_or_smal
             .unwrap()
             .contains("data-taking-part=\"false\"")
     );
-    let defaulted = launch_as(&app, "u-7", json!({"research_default": "out"})).await;
+    let defaulted = launch_learner_as(&app, "u-7", json!({"research_default": "out"})).await;
     complete_required_activities(&app, &defaulted).await;
 
     // An authoring tool's statements with names, an e-mail and a phone number, and a lone learner in another

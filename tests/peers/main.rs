@@ -286,3 +286,47 @@ async fn badge_and_research_pages_pass_axe_core_in_headless_chromium() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_class_dashboard_passes_axe_core_in_headless_chromium() {
+    use classcode_test_support::lti::{
+        INSTRUCTOR_ROLE, LEARNER_ROLE, app_with_platform, attribute, complete_required_activities,
+        launch_as,
+    };
+    assert!(
+        peers_dir().join("browser/node_modules/axe-core").exists(),
+        "run `npm ci` in tests/peers/browser first"
+    );
+    let app = app_with_platform().await;
+    for learner in ["u-1", "u-2"] {
+        let page = launch_as(
+            &app,
+            learner,
+            serde_json::json!([LEARNER_ROLE]),
+            Some("c-1"),
+            serde_json::json!({}),
+        )
+        .await;
+        if learner == "u-1" {
+            complete_required_activities(&app, attribute(&page, "data-session-token")).await;
+        }
+    }
+    let teacher = launch_as(
+        &app,
+        "t-1",
+        serde_json::json!([INSTRUCTOR_ROLE]),
+        Some("c-1"),
+        serde_json::json!({}),
+    )
+    .await;
+    run_script(
+        "node",
+        &peers_dir().join("browser/dashboard.mjs"),
+        &[
+            ("HUB_URL", &app.address),
+            ("SESSION", attribute(&teacher, "data-session-token")),
+        ],
+        "dashboard-browser:",
+    )
+    .await;
+}

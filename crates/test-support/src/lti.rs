@@ -439,3 +439,35 @@ pub async fn certify_learner(app: &TestApp) -> String {
     pass_final_quiz(app, &session).await;
     page
 }
+
+/// A launch of the demo module by `subject` with these roles, in course `course` when given, with extra custom
+/// parameters; returns the launch page.
+pub async fn launch_as(
+    app: &TestApp,
+    subject: &str,
+    roles: Value,
+    course: Option<&str>,
+    custom: Value,
+) -> String {
+    let login = login(app).await;
+    let mut person = claims(&login.nonce);
+    person["sub"] = json!(subject);
+    person["name"] = json!(format!("Élève {subject}"));
+    person["https://purl.imsglobal.org/spec/lti/claim/roles"] = roles;
+    if let Some(course) = course {
+        person["https://purl.imsglobal.org/spec/lti/claim/context"] =
+            json!({"id": course, "title": format!("Classe {course}")});
+    }
+    let mut parameters = json!({"content_id": DEMO_MODULE});
+    for (key, value) in custom.as_object().into_iter().flatten() {
+        parameters[key] = value.clone();
+    }
+    person["https://purl.imsglobal.org/spec/lti/claim/custom"] = parameters;
+    let (status, page) = launch(app, &sign(&person), &login.state, Some(&login.cookie)).await;
+    assert_eq!(status, 200, "{page}");
+    page
+}
+
+/// The LTI role of a learner, and of an instructor.
+pub const LEARNER_ROLE: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner";
+pub const INSTRUCTOR_ROLE: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor";

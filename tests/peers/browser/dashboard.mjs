@@ -1,0 +1,35 @@
+// The teacher's class dashboard in a real browser: reached by a form post with the instructor's session, as from
+// the launch page; audited with axe-core (WCAG 2.1 A and AA), at a phone's width, with its SVG charts present.
+// Env: HUB_URL (no trailing slash), SESSION (an instructor's session from a launch in a course), CHROMIUM.
+// Prints `PASS …`/`FAIL …` lines and one summary `dashboard-browser: N passed, M failed`.
+import { audit, check, launchBrowser, summary } from './lib.mjs';
+
+const hub = process.env.HUB_URL;
+const session = process.env.SESSION;
+
+const browser = await launchBrowser();
+try {
+  for (const width of [1024, 375]) {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${hub}/healthz`);
+    await page.setContent(`<form method="post" action="${hub}/teacher/dashboard"><input name="session" value="${session}"></form>`);
+    await Promise.all([page.waitForNavigation(), page.evaluate(() => document.forms[0].submit())]);
+    await page.waitForSelector('main#class-dashboard');
+    await audit(page, `class dashboard at ${width} px`);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(`class dashboard at ${width} px: the page does not scroll sideways (the table does)`, scrollWidth <= width + 1,
+      `scrollWidth ${scrollWidth}`);
+    const charts = await page.$$eval('svg[role=img]', (svgs) => svgs.map((svg) => svg.getBoundingClientRect().width));
+    check(`class dashboard at ${width} px: charts are drawn and fit`, charts.length >= 1 && charts.every((w) => w > 100 && w <= width),
+      JSON.stringify(charts));
+    const rows = await page.$$eval('tr[data-learner]', (trs) => trs.length);
+    check(`class dashboard at ${width} px: one row per learner`, rows === 2, String(rows));
+    await context.close();
+  }
+} catch (error) {
+  check('browser run', false, error.stack || String(error));
+} finally {
+  await browser.close();
+}
+summary('dashboard-browser');
