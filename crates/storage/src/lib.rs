@@ -17,6 +17,7 @@ mod lrs_credentials;
 mod lti;
 mod research;
 mod statements;
+mod stats;
 mod tenants;
 
 pub use badges::{Badge, BadgeKey};
@@ -35,6 +36,7 @@ pub use research::{Consent, ResearchCredential, ResearchExport, Study};
 pub use statements::{
     KeyFilter, NewAttachment, NewStatement, StatementBatch, StatementFilter, StoredStatement,
 };
+pub use stats::DailyCount;
 pub use tenants::{NewTenant, Tenant, TenantId};
 
 #[cfg(any(test, feature = "test-util"))]
