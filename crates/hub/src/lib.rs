@@ -13,6 +13,7 @@ pub mod lrs;
 pub mod lti;
 pub mod player;
 pub mod research;
+pub mod stats;
 mod tenants;
 
 use std::sync::Arc;
@@ -35,6 +36,8 @@ pub struct HubSettings {
     pub lti: lti::LtiSettings,
     /// Who issues Open Badges and for how long they hold.
     pub badges: badges::BadgeSettings,
+    /// Time between two passes of the admin dashboard's aggregator.
+    pub aggregate_every: std::time::Duration,
     /// Where research exports requested over HTTP are written (one folder per study and export).
     pub research_dir: std::path::PathBuf,
     /// Whether this node runs the outbox worker (calls to platforms); the CLI's one-shot commands do not.
@@ -73,6 +76,7 @@ impl Hub {
         };
         if run_workers {
             hub.spawn_outbox_worker();
+            hub.spawn_stats_worker();
         }
         Ok(hub)
     }

@@ -31,6 +31,22 @@ pub struct Settings {
     pub lti: LtiSettings,
     pub content: ContentSettings,
     pub badges: BadgeSettings,
+    pub dashboard: DashboardSettings,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DashboardSettings {
+    /// Seconds between two passes of the aggregator behind the admin dashboard.
+    pub aggregate_every_secs: u64,
+}
+
+impl Default for DashboardSettings {
+    fn default() -> Self {
+        DashboardSettings {
+            aggregate_every_secs: 5,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -198,6 +214,7 @@ impl Default for Settings {
             lti: LtiSettings::default(),
             content: ContentSettings::default(),
             badges: BadgeSettings::default(),
+            dashboard: DashboardSettings::default(),
         }
     }
 }
@@ -424,6 +441,9 @@ impl Settings {
                 key_grace_secs: self.lti.key_grace_secs,
             },
             research_dir: self.data_dir.join("research"),
+            aggregate_every: std::time::Duration::from_secs(
+                self.dashboard.aggregate_every_secs.max(1),
+            ),
             badges: classcode_hub::badges::BadgeSettings {
                 issuer_name: self.badges.issuer_name.clone(),
                 issuer_url: self.badges.issuer_url.clone(),

@@ -81,6 +81,8 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
     settings.database.min_connections = 0;
     settings.database.sqlite_synchronous = classcode_storage::SqliteSync::Normal;
     settings.admin.api_token = Secret::new(ADMIN_TOKEN);
+    // Tests run aggregation passes themselves (`POST /api/admin/dashboard/refresh`), never in the background.
+    settings.dashboard.aggregate_every_secs = 86_400;
     settings
 }
 

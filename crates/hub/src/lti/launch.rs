@@ -534,6 +534,7 @@ impl Hub {
             standing = standing.as_str(),
             "lti launch accepted"
         );
+        self.count_launch(platform.tenant_id).await;
         // A platform can make "not taking part in research" the default for its learners (LTI custom parameter
         // `research_default=out`); a learner's own choice is never overwritten by it.
         if claims.custom.get("research_default").map(String::as_str) == Some("out")

@@ -4,6 +4,7 @@ mod auth;
 mod badges;
 mod certifications;
 mod content;
+mod dashboard;
 mod lrs_credentials;
 mod lti_platforms;
 mod research;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tenants::configure)
             .configure(content::configure)
             .configure(certifications::configure)
+            .configure(dashboard::configure)
             .configure(badges::configure)
             .configure(lrs_credentials::configure)
             .configure(lti_platforms::configure)
