@@ -7,6 +7,7 @@
 )]
 
 mod admin_api;
+mod admin_dashboard;
 mod badges;
 mod certification;
 mod cmi5;
