@@ -4,9 +4,11 @@
 //! `cargo run --release -p classcode-bench -- lrs --statements 1000000 [--pg postgres://postgres@127.0.0.1/test]`
 //! `cargo run --release -p classcode-bench -- lti --launches 5000 [--pg postgres://postgres@127.0.0.1/test]`
 //! `cargo run --release -p classcode-bench -- research --statements 1000000 [--pg postgres://postgres@127.0.0.1/test]`
+//! `cargo run --release -p classcode-bench -- dashboard --statements 1000000 [--pg postgres://postgres@127.0.0.1/test]`
 
 #![forbid(unsafe_code)]
 
+mod dashboard;
 mod lrs;
 mod lti;
 mod research;
@@ -33,6 +35,8 @@ enum Bench {
     Lti(lti::LtiBench),
     /// Research exports: statements per second per format and the exporter's peak memory.
     Research(research::ResearchBench),
+    /// The admin dashboard: aggregation throughput and the dashboard's latency at the loaded size.
+    Dashboard(dashboard::DashboardBench),
 }
 
 #[tokio::main]
@@ -42,6 +46,7 @@ async fn main() -> std::process::ExitCode {
         Bench::Lrs(options) => lrs::run(options).await,
         Bench::Lti(options) => lti::run(options).await,
         Bench::Research(options) => research::run(options).await,
+        Bench::Dashboard(options) => dashboard::run(options).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

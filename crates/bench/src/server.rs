@@ -11,6 +11,9 @@ use classcode_storage::test_db::TestDatabase;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// The admin API token of the hubs benches start.
+pub const ADMIN_TOKEN: &str = "bench-admin-token";
+
 /// A running hub with one tenant and one LRS credential.
 pub struct Server {
     /// `http://127.0.0.1:PORT`.
@@ -114,6 +117,8 @@ impl Server {
             .arg("--database-url")
             .arg(&database.url)
             .args(["serve", "--bind", "127.0.0.1:0"])
+            // The admin API, for benches that read the admin dashboard.
+            .env("CLASSCODE__ADMIN__API_TOKEN", ADMIN_TOKEN)
             .env(
                 "CLASSCODE__LOG__LEVEL",
                 "warn,classcode_server::startup=info",
