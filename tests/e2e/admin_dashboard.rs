@@ -125,3 +125,69 @@ async fn the_admin_dashboard_counts_each_statement_once_per_day_and_tenant() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn the_admin_dashboard_page_asks_for_the_token_and_draws_the_figures() {
+    let app = app_with_platform().await;
+    certify_learner(&app).await;
+    app.admin_post("/api/admin/dashboard/refresh", &json!({}))
+        .await;
+    let form = app
+        .client
+        .get(app.url("/admin/dashboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    assert!(form.text().await.unwrap().contains("name=\"token\""));
+    let wrong = app
+        .client
+        .post(app.url("/admin/dashboard"))
+        .form(&[("token", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(!wrong.text().await.unwrap().contains("data-statements"));
+    let page = app
+        .client
+        .post(app.url("/admin/dashboard"))
+        .form(&[
+            ("token", classcode_test_support::ADMIN_TOKEN),
+            ("since", ""),
+            ("tenant", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let page = page.text().await.unwrap();
+    let statements: u64 = page
+        .split("data-statements=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap();
+    assert!(statements > 0, "{page}");
+    assert_eq!(page.matches("<svg").count(), 3, "three charts");
+    assert!(
+        page.contains("fr.classcode.information"),
+        "completions and certifications per module"
+    );
+    assert!(
+        !page.contains(classcode_test_support::ADMIN_TOKEN),
+        "the token is never echoed"
+    );
+    let unknown = app
+        .client
+        .post(app.url("/admin/dashboard"))
+        .form(&[
+            ("token", classcode_test_support::ADMIN_TOKEN),
+            ("tenant", "nowhere"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}

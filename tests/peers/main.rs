@@ -325,6 +325,7 @@ async fn the_class_dashboard_passes_axe_core_in_headless_chromium() {
         &[
             ("HUB_URL", &app.address),
             ("SESSION", attribute(&teacher, "data-session-token")),
+            ("ADMIN_TOKEN", classcode_test_support::ADMIN_TOKEN),
         ],
         "dashboard-browser:",
     )

@@ -1,6 +1,7 @@
 // The teacher's class dashboard in a real browser: reached by a form post with the instructor's session, as from
 // the launch page; audited with axe-core (WCAG 2.1 A and AA), at a phone's width, with its SVG charts present.
-// Env: HUB_URL (no trailing slash), SESSION (an instructor's session from a launch in a course), CHROMIUM.
+// Then the admin dashboard page, with the admin token in its form.
+// Env: HUB_URL (no trailing slash), SESSION (an instructor's session from a launch in a course), ADMIN_TOKEN, CHROMIUM.
 // Prints `PASS …`/`FAIL …` lines and one summary `dashboard-browser: N passed, M failed`.
 import { audit, check, launchBrowser, summary } from './lib.mjs';
 
@@ -27,6 +28,18 @@ try {
     check(`class dashboard at ${width} px: one row per learner`, rows === 2, String(rows));
     await context.close();
   }
+  // The admin dashboard page: the token in its form, then the figures as tiles, charts and tables.
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${hub}/admin/dashboard`);
+  await audit(page, 'admin dashboard form');
+  await page.fill('#token', process.env.ADMIN_TOKEN);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await page.waitForSelector('main#admin-dashboard[data-statements]');
+  await audit(page, 'admin dashboard');
+  const charts = await page.$$eval('figure svg', (svgs) => svgs.length);
+  check('admin dashboard: three charts', charts === 3, String(charts));
+  await context.close();
 } catch (error) {
   check('browser run', false, error.stack || String(error));
 } finally {

@@ -1,6 +1,7 @@
 //! HTTP routes, one module per resource. Each module adds its routes with `configure`.
 
 pub mod admin;
+pub mod admin_page;
 pub mod badges;
 pub mod dashboard;
 pub mod health;

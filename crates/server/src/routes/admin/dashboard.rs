@@ -20,13 +20,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Period {
-    since: Option<String>,
-    until: Option<String>,
-    tenant: Option<String>,
+pub(crate) struct Period {
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub tenant: Option<String>,
 }
 
-fn stats_error(err: StatsError) -> ApiError {
+pub(crate) fn stats_error(err: StatsError) -> ApiError {
     match err {
         StatsError::Invalid(message) => ApiError::bad_request("invalid_period", message),
         StatsError::UnknownTenant(_) => ApiError::NotFound(err.to_string()),
@@ -34,7 +34,7 @@ fn stats_error(err: StatsError) -> ApiError {
     }
 }
 
-fn query_of(period: &Period) -> Result<DashboardQuery, ApiError> {
+pub(crate) fn query_of(period: &Period) -> Result<DashboardQuery, ApiError> {
     let day = |text: &Option<String>, what: &str, default: NaiveDate| match text {
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
             ApiError::bad_request(
@@ -66,7 +66,7 @@ async fn dashboard(
 }
 
 /// A column chart of one series over the days, as SVG.
-fn day_chart(title: &str, points: &[(String, f64)]) -> String {
+pub(crate) fn day_chart(title: &str, points: &[(String, f64)]) -> String {
     let max = points
         .iter()
         .map(|(_, value)| *value)

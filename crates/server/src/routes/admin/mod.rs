@@ -4,7 +4,7 @@ mod auth;
 mod badges;
 mod certifications;
 mod content;
-mod dashboard;
+pub(crate) mod dashboard;
 mod lrs_credentials;
 mod lti_platforms;
 mod research;
@@ -12,7 +12,7 @@ mod tenants;
 
 use actix_web::web;
 
-pub use auth::{AdminAuth, AdminCaller};
+pub use auth::{AdminAuth, AdminCaller, check_token};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
