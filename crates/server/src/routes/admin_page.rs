@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use classcode_hub::Hub;
 use serde_json::Value;
@@ -14,17 +13,11 @@ use super::admin::dashboard::{Period, day_chart, query_of, stats_error};
 use super::admin::{AdminAuth, check_token};
 use super::lti::pages::{esc, page};
 use crate::error::ApiError;
+use crate::routes::html;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/dashboard", web::get().to(form))
         .route("/admin/dashboard", web::post().to(show));
-}
-
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(body)
 }
 
 fn filters(since: &str, until: &str, tenant: &str, message: &str) -> String {

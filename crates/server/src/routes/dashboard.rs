@@ -10,15 +10,11 @@ use actix_web::{HttpResponse, web};
 use classcode_hub::Hub;
 use classcode_hub::dashboard::{ClassDashboard, DashboardError, dashboard_csv};
 
-use super::lti::pages::{error_page, esc, page};
+use super::lti::pages::{error_page, esc, page, t};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/teacher/dashboard", web::post().to(show))
         .route("/teacher/dashboard.csv", web::post().to(csv));
-}
-
-fn t<'a>(lang: &str, fr: &'a str, en: &'a str) -> &'a str {
-    if lang == "en" { en } else { fr }
 }
 
 fn session_of(body: &[u8]) -> String {

@@ -10,3 +10,15 @@ pub mod metrics;
 pub mod player;
 pub mod research;
 pub mod xapi;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+
+/// An HTML page answer, never cached (pages carry session tokens or per-person figures).
+pub(crate) fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(body)
+}

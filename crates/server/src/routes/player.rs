@@ -66,10 +66,7 @@ fn read_form(body: &[u8]) -> PlayerForm {
 }
 
 fn html(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(body)
+    super::html(StatusCode::OK, body)
 }
 
 fn failure(request: &HttpRequest, err: PlayerError) -> HttpResponse {

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::lti::pages::error_page;
+use crate::routes::html;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/ob/v2/issuer", web::get().to(ob2_issuer))
@@ -206,13 +207,6 @@ async fn class_svg(hub: web::Data<Hub>, content_id: web::Path<String>) -> HttpRe
         Ok(None) => not_found("no badge for this content"),
         Err(err) => unexpected(err),
     }
-}
-
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(body)
 }
 
 async fn class_page(hub: web::Data<Hub>, content_id: web::Path<String>) -> HttpResponse {

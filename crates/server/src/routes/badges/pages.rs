@@ -7,11 +7,7 @@ use std::fmt::Write as _;
 use classcode_badges::documents::{BadgeClassInfo, BadgeUrls};
 use classcode_hub::badges::{BadgeSettings, BadgeStanding, BadgeView};
 
-use crate::routes::lti::pages::{esc, page};
-
-fn t<'a>(lang: &str, fr: &'a str, en: &'a str) -> &'a str {
-    if lang == "en" { en } else { fr }
-}
+use crate::routes::lti::pages::{esc, page, t};
 
 const BADGE_STYLE: &str = "<style>.badge{display:flex;gap:1rem;align-items:flex-start;flex-wrap:wrap}\
 .badge img{width:128px;height:auto}.standing{font-weight:700;padding:.2rem .6rem;border-radius:.3rem;display:inline-block}\

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::middleware::RequestId;
+use crate::routes::html;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -54,13 +55,6 @@ fn reference(request: &HttpRequest) -> String {
         .get::<RequestId>()
         .map(|id| id.0.to_string())
         .unwrap_or_default()
-}
-
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(body)
 }
 
 fn error_page(request: &HttpRequest, status: StatusCode, code: &str, detail: &str) -> HttpResponse {

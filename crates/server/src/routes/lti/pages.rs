@@ -48,7 +48,8 @@ pub fn page(lang: &str, title: &str, body: &str) -> String {
     )
 }
 
-fn t<'a>(lang: &str, fr: &'a str, en: &'a str) -> &'a str {
+/// French or English text by the page's language.
+pub fn t<'a>(lang: &str, fr: &'a str, en: &'a str) -> &'a str {
     if lang == "en" { en } else { fr }
 }
 

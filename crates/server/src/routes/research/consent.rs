@@ -5,25 +5,14 @@
 use std::fmt::Write as _;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use classcode_hub::Hub;
 use classcode_hub::player::PlayerError;
 use classcode_storage::Study;
 use uuid::Uuid;
 
-use crate::routes::lti::pages::{error_page, esc, page};
-
-fn t<'a>(lang: &str, fr: &'a str, en: &'a str) -> &'a str {
-    if lang == "en" { en } else { fr }
-}
-
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((CACHE_CONTROL, "no-store"))
-        .body(body)
-}
+use crate::routes::html;
+use crate::routes::lti::pages::{error_page, esc, page, t};
 
 fn fields(body: &[u8]) -> std::collections::HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
