@@ -17,6 +17,7 @@ mod m20261129_000007_create_badges;
 mod m20261129_000008_create_research;
 mod m20261129_000009_index_launches_by_link;
 mod m20261129_000010_create_daily_stats;
+mod m20261129_000011_query_key_dictionary;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_create_research::Migration),
             Box::new(m20261129_000009_index_launches_by_link::Migration),
             Box::new(m20261129_000010_create_daily_stats::Migration),
+            Box::new(m20261129_000011_query_key_dictionary::Migration),
         ]
     }
 }

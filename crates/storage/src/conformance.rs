@@ -121,3 +121,172 @@ async fn the_pool_reports_its_size_and_the_database_answers_pings() {
     assert_eq!(stats.max, 5);
     assert!(stats.size >= 1 && stats.size <= stats.max, "{stats:?}");
 }
+
+fn keyed_statement(agent: &str, activity: &str) -> crate::NewStatement {
+    crate::NewStatement {
+        statement_id: uuid::Uuid::new_v4(),
+        stored: Utc::now(),
+        verb_id: "http://adlnet.gov/expapi/verbs/experienced".to_owned(),
+        registration: None,
+        voids: None,
+        targets: None,
+        has_attachments: false,
+        payload: format!(r#"{{"actor":"{agent}","object":"{activity}"}}"#),
+        keys: vec![
+            ("agent".to_owned(), agent.to_owned()),
+            ("activity".to_owned(), activity.to_owned()),
+        ],
+        activities: Vec::new(),
+    }
+}
+
+fn by_key(kind: &str, value: &str) -> crate::StatementFilter {
+    crate::StatementFilter {
+        keys: vec![crate::KeyFilter {
+            kind: kind.to_owned(),
+            value: value.to_owned(),
+        }],
+        limit: 100,
+        ..crate::StatementFilter::default()
+    }
+}
+
+fn keep_incoming(_held: &str, incoming: &str) -> String {
+    incoming.to_owned()
+}
+
+async fn payloads(
+    storage: &Storage,
+    tenant: crate::TenantId,
+    filter: &crate::StatementFilter,
+) -> Vec<String> {
+    let mut found: Vec<String> = storage
+        .find_statements(tenant, filter)
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|stored| stored.payload)
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn query_keys_belong_to_their_tenant_even_when_cached() {
+    let (_database, storage) = fresh_storage().await;
+    let lyon = storage
+        .insert_tenant(new_tenant("lyon"))
+        .await
+        .expect("lyon")
+        .id;
+    let nice = storage
+        .insert_tenant(new_tenant("nice"))
+        .await
+        .expect("nice")
+        .id;
+    let agent = "mbox::mailto:ada@example.org";
+    let in_lyon = keyed_statement(agent, "https://hub.example.org/content/reseaux");
+    let in_nice = keyed_statement(agent, "https://hub.example.org/content/robotique");
+    storage
+        .insert_statements(lyon, vec![in_lyon.clone()], Vec::new(), keep_incoming)
+        .await
+        .expect("lyon statement");
+    // The agent key is now cached for Lyon; Nice must get a key of its own.
+    storage
+        .insert_statements(nice, vec![in_nice.clone()], Vec::new(), keep_incoming)
+        .await
+        .expect("nice statement");
+
+    let filter = by_key("agent", agent);
+    assert_eq!(
+        payloads(&storage, lyon, &filter).await,
+        vec![in_lyon.payload.clone()]
+    );
+    assert_eq!(
+        payloads(&storage, nice, &filter).await,
+        vec![in_nice.payload.clone()]
+    );
+    // Both filters must hold; a key stored only in the other tenant, or never stored, matches nothing.
+    let mut both = by_key("agent", agent);
+    both.keys.push(crate::KeyFilter {
+        kind: "activity".to_owned(),
+        value: "https://hub.example.org/content/robotique".to_owned(),
+    });
+    assert!(payloads(&storage, lyon, &both).await.is_empty());
+    assert_eq!(
+        payloads(&storage, nice, &both).await,
+        vec![in_nice.payload.clone()]
+    );
+    assert!(
+        payloads(
+            &storage,
+            lyon,
+            &by_key("agent", "mbox::mailto:nobody@example.org")
+        )
+        .await
+        .is_empty()
+    );
+    // The same kind and value under another kind is another key.
+    assert!(
+        payloads(&storage, lyon, &by_key("activity", agent))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_query_key_migration_carries_stored_keys_down_and_up_again() {
+    let (database, storage) = fresh_storage().await;
+    let lyon = storage
+        .insert_tenant(new_tenant("lyon"))
+        .await
+        .expect("lyon")
+        .id;
+    let statements: Vec<crate::NewStatement> = (0..30)
+        .map(|index| {
+            keyed_statement(
+                &format!("mbox::mailto:learner{}@example.org", index % 4),
+                &format!("https://hub.example.org/content/module-{}", index % 3),
+            )
+        })
+        .collect();
+    storage
+        .insert_statements(lyon, statements.clone(), Vec::new(), keep_incoming)
+        .await
+        .expect("statements");
+    let filter = |index: usize| {
+        let mut filter = by_key(
+            "agent",
+            &format!("mbox::mailto:learner{}@example.org", index % 4),
+        );
+        filter.keys.push(crate::KeyFilter {
+            kind: "activity".to_owned(),
+            value: format!("https://hub.example.org/content/module-{}", index % 3),
+        });
+        filter
+    };
+    let before: Vec<Vec<String>> = {
+        let mut all = Vec::new();
+        for index in 0..12 {
+            all.push(payloads(&storage, lyon, &filter(index)).await);
+        }
+        all
+    };
+    assert!(before.iter().all(|found| !found.is_empty()), "{before:?}");
+    assert_eq!(before.iter().map(Vec::len).sum::<usize>(), 30);
+
+    // Down one step (back to one row per key and statement) and up again, in a fresh process's storage so that no
+    // cached id can answer for the table.
+    storage.migrate_down(Some(1)).await.expect("down one");
+    storage.migrate_up().await.expect("up again");
+    let reopened = Storage::connect(&database.connect_options())
+        .await
+        .expect("reconnect");
+    for (index, expected) in before.iter().enumerate() {
+        assert_eq!(
+            &payloads(&reopened, lyon, &filter(index)).await,
+            expected,
+            "filter {index}"
+        );
+    }
+}

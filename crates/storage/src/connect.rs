@@ -117,6 +117,8 @@ pub struct Storage {
     /// On SQLite (one machine, one process), LTI login states live in this process's memory: they are short-lived,
     /// single-use and only this process can finish a launch. PostgreSQL keeps them in a table any node can read.
     pub(crate) memory_login_states: Option<crate::lti::MemoryLoginStates>,
+    /// The statement query keys this process has seen, by id (see [`crate::statements::QueryKeyCache`]).
+    pub(crate) query_keys: crate::statements::QueryKeyCache,
 }
 
 /// Whether a database host is this machine (a name or address that only means loopback, or a Unix socket).
@@ -182,6 +184,7 @@ impl Storage {
             relaxed_sqlite_pool: Some(relaxed_pool),
             relaxed_pg_pool: None,
             memory_login_states: Some(crate::lti::MemoryLoginStates::default()),
+            query_keys: Default::default(),
         })
     }
 
@@ -250,6 +253,7 @@ impl Storage {
             pool: Pool::Postgres(pool),
             max_connections: options.max_connections,
             relaxed_sqlite_pool: None,
+            query_keys: Default::default(),
         })
     }
 

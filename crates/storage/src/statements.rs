@@ -1,17 +1,21 @@
 //! Statements: an all-or-nothing batch insert (statements, query keys, voiding, activities, attachments in one
 //! transaction) and keyset-paged queries that use the key index rather than scanning.
+//!
+//! Query keys (an agent, a verb, an activity, a registration, by kind) are a dictionary: each distinct key of a
+//! tenant is one `query_keys` row, and a statement refers to its keys by id in `statement_query_keys`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set, TransactionTrait,
+    Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
 
-use crate::entities::{activities, attachments, statement_keys, statements};
+use crate::entities::{activities, attachments, query_keys, statement_query_keys, statements};
 use crate::{Storage, StorageError, TenantId};
 
 /// Bind parameters per multi-row insert stay well under SQLite's and PostgreSQL's limits.
@@ -22,6 +26,72 @@ const KEY_ROWS_PER_INSERT: usize = 1000;
 /// statement for every batch.
 const STATEMENT_ROWS_PER_INSERT: usize = 32;
 const KEY_ROWS_PER_HOT_INSERT: usize = 128;
+
+/// The cache holds at most this many query key ids (a few megabytes); it starts again empty when full.
+const QUERY_KEY_CACHE_ENTRIES: usize = 200_000;
+
+/// A query key: `(kind code, value)`.
+type Key = (String, String);
+
+/// Query key ids already read or written by this process, by tenant, kind and value. An id is never reused (the
+/// table's ids only grow), so an entry stays true while its row exists; ids written by a transaction enter the cache
+/// only once it committed. Several nodes each keep their own.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct QueryKeyCache(Arc<Mutex<QueryKeyIds>>);
+
+#[derive(Debug, Default)]
+struct QueryKeyIds {
+    entries: usize,
+    by_tenant: HashMap<Uuid, HashMap<String, HashMap<String, i64>>>,
+}
+
+impl QueryKeyCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueryKeyIds> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The ids known for these keys, and the keys not known.
+    fn split(&self, tenant_id: TenantId, keys: &BTreeSet<Key>) -> (HashMap<Key, i64>, Vec<Key>) {
+        let cache = self.lock();
+        let tenant = cache.by_tenant.get(&tenant_id.0);
+        let mut known = HashMap::with_capacity(keys.len());
+        let mut unknown = Vec::new();
+        for key in keys {
+            match tenant
+                .and_then(|kinds| kinds.get(&key.0))
+                .and_then(|values| values.get(&key.1))
+            {
+                Some(&id) => {
+                    known.insert(key.clone(), id);
+                }
+                None => unknown.push(key.clone()),
+            }
+        }
+        (known, unknown)
+    }
+
+    fn remember(&self, tenant_id: TenantId, learned: impl IntoIterator<Item = (Key, i64)>) {
+        let mut cache = self.lock();
+        for ((kind, value), id) in learned {
+            if cache.entries >= QUERY_KEY_CACHE_ENTRIES {
+                cache.by_tenant.clear();
+                cache.entries = 0;
+            }
+            let previous = cache
+                .by_tenant
+                .entry(tenant_id.0)
+                .or_default()
+                .entry(kind)
+                .or_default()
+                .insert(value, id);
+            if previous.is_none() {
+                cache.entries += 1;
+            }
+        }
+    }
+}
 
 /// A statement to store; the hub has validated and prepared it.
 #[derive(Clone, Debug)]
@@ -144,10 +214,41 @@ impl Storage {
         batches: &[StatementBatch],
         merge_definition: fn(&str, &str) -> String,
     ) -> Result<(), StorageError> {
-        let txn = self.db().begin().await?;
+        // On SQLite the transaction takes the write lock at once: it reads query keys before its first write, and a
+        // deferred transaction that reads then writes fails (`database is locked`) if another connection wrote since.
+        let txn = self
+            .db()
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?;
+        // Every query key of the group first, tenant by tenant, each tenant's keys in (kind, value) order: concurrent
+        // PostgreSQL writers adding the same new keys then wait on each other in one order (no deadlock).
+        let mut keys_by_tenant: BTreeMap<Uuid, BTreeSet<Key>> = BTreeMap::new();
         for batch in batches {
-            self.insert_batch_in(&txn, batch.tenant_id, &batch.statements, &batch.attachments)
+            keys_by_tenant
+                .entry(batch.tenant_id.0)
+                .or_default()
+                .extend(batch.statements.iter().flat_map(|s| s.keys.iter().cloned()));
+        }
+        let mut learned: HashMap<Uuid, HashMap<Key, i64>> = HashMap::new();
+        for (tenant, keys) in &keys_by_tenant {
+            let ids = self
+                .query_key_ids(&txn, TenantId(*tenant), keys, true)
                 .await?;
+            learned.insert(*tenant, ids);
+        }
+        for batch in batches {
+            let ids = learned.entry(batch.tenant_id.0).or_default();
+            self.insert_batch_in(
+                &txn,
+                batch.tenant_id,
+                &batch.statements,
+                &batch.attachments,
+                ids,
+            )
+            .await?;
         }
         // Activity definitions last, for the whole group at once, in (tenant, activity id) order: concurrent groups
         // then lock shared activity rows in the same order (no deadlock) and hold them only until the commit.
@@ -164,15 +265,21 @@ impl Storage {
                 .await?;
         }
         txn.commit().await?;
+        for (tenant_id, ids) in learned {
+            self.query_keys.remember(TenantId(tenant_id), ids);
+        }
         Ok(())
     }
 
+    /// Inserts one client's batch in `txn`. `key_ids` holds the ids of the batch's own query keys; the ids of keys
+    /// inherited from targeted statements are added to it.
     async fn insert_batch_in<C: ConnectionTrait>(
         &self,
         txn: &C,
         tenant_id: TenantId,
         batch: &[NewStatement],
         new_attachments: &[NewAttachment],
+        key_ids: &mut HashMap<Key, i64>,
     ) -> Result<(), StorageError> {
         if batch.is_empty() {
             return Ok(());
@@ -215,7 +322,8 @@ impl Storage {
             .collect();
         let inherited = self.keys_of_statements(txn, tenant_id, &targets).await?;
 
-        let mut key_rows = Vec::new();
+        let mut keys_of: Vec<(i64, Vec<Key>)> = Vec::with_capacity(batch.len());
+        let mut distinct: BTreeSet<Key> = BTreeSet::new();
         for statement in batch {
             let Some(&seq) = seq_of.get(&statement.statement_id) else {
                 continue;
@@ -228,17 +336,30 @@ impl Storage {
             }
             keys.sort();
             keys.dedup();
-            for (kind, value) in keys {
-                key_rows.push(statement_keys::ActiveModel {
-                    tenant_id: Set(tenant_id.0),
-                    kind: Set(kind),
-                    value: Set(value),
+            distinct.extend(keys.iter().cloned());
+            keys_of.push((seq, keys));
+        }
+        distinct.retain(|key| !key_ids.contains_key(key));
+        if !distinct.is_empty() {
+            let inherited_ids = self.query_key_ids(txn, tenant_id, &distinct, true).await?;
+            key_ids.extend(inherited_ids);
+        }
+        let mut key_rows = Vec::new();
+        for (seq, keys) in keys_of {
+            for key in keys {
+                let Some(&key_id) = key_ids.get(&key) else {
+                    return Err(StorageError::Other(anyhow::anyhow!(
+                        "query key {key:?} has no id after it was written"
+                    )));
+                };
+                key_rows.push(statement_query_keys::ActiveModel {
+                    key_id: Set(key_id),
                     seq: Set(seq),
                 });
             }
         }
         for chunk in chunked_pow2(key_rows, KEY_ROWS_PER_HOT_INSERT) {
-            statement_keys::Entity::insert_many(chunk)
+            statement_query_keys::Entity::insert_many(chunk)
                 .exec_without_returning(txn)
                 .await?;
         }
@@ -296,6 +417,80 @@ impl Storage {
             .await?;
         }
         Ok(())
+    }
+
+    /// The ids of these query keys of a tenant: from the cache, else from the table, else (with `create`) written.
+    /// A key without an id (not found and not created) is absent from the answer.
+    async fn query_key_ids<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tenant_id: TenantId,
+        keys: &BTreeSet<Key>,
+        create: bool,
+    ) -> Result<HashMap<Key, i64>, StorageError> {
+        let (mut ids, unknown) = self.query_keys.split(tenant_id, keys);
+        if unknown.is_empty() {
+            return Ok(ids);
+        }
+        let found = Self::read_query_key_ids(db, tenant_id, &unknown).await?;
+        let missing: Vec<Key> = unknown
+            .into_iter()
+            .filter(|key| !found.contains_key(key))
+            .collect();
+        ids.extend(found);
+        if !create || missing.is_empty() {
+            return Ok(ids);
+        }
+        // In (kind, value) order, so that PostgreSQL writers adding the same new keys wait on each other in one order.
+        for chunk in missing.chunks(KEY_ROWS_PER_INSERT / 4) {
+            let rows = chunk.iter().map(|(kind, value)| query_keys::ActiveModel {
+                id: sea_orm::ActiveValue::NotSet,
+                tenant_id: Set(tenant_id.0),
+                kind: Set(kind.clone()),
+                value: Set(value.clone()),
+            });
+            query_keys::Entity::insert_many(rows)
+                .on_conflict_do_nothing_on([
+                    query_keys::Column::TenantId,
+                    query_keys::Column::Kind,
+                    query_keys::Column::Value,
+                ])
+                .exec_without_returning(db)
+                .await?;
+        }
+        ids.extend(Self::read_query_key_ids(db, tenant_id, &missing).await?);
+        Ok(ids)
+    }
+
+    async fn read_query_key_ids<C: ConnectionTrait>(
+        db: &C,
+        tenant_id: TenantId,
+        keys: &[Key],
+    ) -> Result<HashMap<Key, i64>, StorageError> {
+        let mut ids = HashMap::with_capacity(keys.len());
+        let wanted: BTreeSet<&Key> = keys.iter().collect();
+        for chunk in keys.chunks(KEY_ROWS_PER_INSERT / 2) {
+            let mut values: Vec<&str> = chunk.iter().map(|(_, value)| value.as_str()).collect();
+            values.sort_unstable();
+            values.dedup();
+            let rows: Vec<(i64, String, String)> = query_keys::Entity::find()
+                .select_only()
+                .column(query_keys::Column::Id)
+                .column(query_keys::Column::Kind)
+                .column(query_keys::Column::Value)
+                .filter(query_keys::Column::TenantId.eq(tenant_id.0))
+                .filter(query_keys::Column::Value.is_in(values))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (id, kind, value) in rows {
+                let key = (kind, value);
+                if wanted.contains(&key) {
+                    ids.insert(key, id);
+                }
+            }
+        }
+        Ok(ids)
     }
 
     /// Records every activity of the batch: new ones are inserted, and definitions are merged into the ones held
@@ -428,15 +623,33 @@ impl Storage {
             .all(db)
             .await?;
         let id_of: HashMap<i64, Uuid> = targets.iter().copied().collect();
-        let keys: Vec<(i64, String, String)> = statement_keys::Entity::find()
-            .select_only()
-            .column(statement_keys::Column::Seq)
-            .column(statement_keys::Column::Kind)
-            .column(statement_keys::Column::Value)
-            .filter(statement_keys::Column::Seq.is_in(id_of.keys().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let k = Alias::new("k");
+        let q = Alias::new("q");
+        let mut select = Query::select();
+        select
+            .column((k.clone(), statement_query_keys::Column::Seq))
+            .column((q.clone(), query_keys::Column::Kind))
+            .column((q.clone(), query_keys::Column::Value))
+            .from_as(statement_query_keys::Entity, k.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                query_keys::Entity,
+                q.clone(),
+                Expr::col((q.clone(), query_keys::Column::Id))
+                    .equals((k.clone(), statement_query_keys::Column::KeyId)),
+            )
+            .and_where(
+                Expr::col((k.clone(), statement_query_keys::Column::Seq))
+                    .is_in(id_of.keys().copied()),
+            );
+        let mut keys: Vec<(i64, String, String)> = Vec::new();
+        for row in db.query_all(&select).await? {
+            keys.push((
+                row.try_get("", "seq")?,
+                row.try_get("", "kind")?,
+                row.try_get("", "value")?,
+            ));
+        }
         let mut by_statement: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
         for (seq, kind, value) in keys {
             if let Some(id) = id_of.get(&seq) {
@@ -448,14 +661,35 @@ impl Storage {
 
     /// Statements matching `filter`, voided ones excluded, in sequence order, at most `filter.limit`.
     ///
-    /// The first key filter drives the query: its `(tenant, kind, value, seq)` range of the key table's primary key
-    /// is read in sequence order and stops at the limit; the other filters are point lookups in the same index.
-    /// Without key filters the `(tenant_id, seq)` index of statements is read in order.
+    /// The filters' keys are looked up first (a key never stored matches nothing). The first key then drives the
+    /// query: its `(key_id, seq)` range of the key table's primary key is read in sequence order and stops at the
+    /// limit; the other keys are point lookups in the same index. Without key filters the `(tenant_id, seq)` index of
+    /// statements is read in order.
     pub async fn find_statements(
         &self,
         tenant_id: TenantId,
         filter: &StatementFilter,
     ) -> Result<Vec<StoredStatement>, StorageError> {
+        let wanted: BTreeSet<Key> = filter
+            .keys
+            .iter()
+            .map(|key| (key.kind.clone(), key.value.clone()))
+            .collect();
+        let key_ids = self
+            .query_key_ids(self.db(), tenant_id, &wanted, false)
+            .await?;
+        if key_ids.len() < wanted.len() {
+            return Ok(Vec::new());
+        }
+        self.query_keys.remember(tenant_id, key_ids.clone());
+        // The most selective key cannot be known without statistics; the caller's first filter drives, as before.
+        let mut driver_ids: Vec<i64> = Vec::with_capacity(filter.keys.len());
+        for key in &filter.keys {
+            let id = key_ids[&(key.kind.clone(), key.value.clone())];
+            if !driver_ids.contains(&id) {
+                driver_ids.push(id);
+            }
+        }
         let k = Alias::new("k");
         let s = Alias::new("s");
         let seq_column = |table: &Alias| Expr::col((table.clone(), statements::Column::Seq));
@@ -469,48 +703,36 @@ impl Storage {
             (s.clone(), statements::Column::HasAttachments),
             (s.clone(), statements::Column::Payload),
         ]);
-        let order_table = match filter.keys.split_first() {
+        let order_table = match driver_ids.split_first() {
             Some((driver, others)) => {
                 select
-                    .from_as(statement_keys::Entity, k.clone())
+                    .from_as(statement_query_keys::Entity, k.clone())
                     .join_as(
                         JoinType::InnerJoin,
                         statements::Entity,
                         s.clone(),
                         Expr::col((s.clone(), statements::Column::Seq))
-                            .equals((k.clone(), statement_keys::Column::Seq)),
+                            .equals((k.clone(), statement_query_keys::Column::Seq)),
                     )
                     .and_where(
-                        Expr::col((k.clone(), statement_keys::Column::TenantId)).eq(tenant_id.0),
+                        Expr::col((k.clone(), statement_query_keys::Column::KeyId)).eq(*driver),
                     )
+                    // Key ids belong to one tenant already; this keeps the rule visible in the query.
                     .and_where(
-                        Expr::col((k.clone(), statement_keys::Column::Kind))
-                            .eq(driver.kind.clone()),
-                    )
-                    .and_where(
-                        Expr::col((k.clone(), statement_keys::Column::Value))
-                            .eq(driver.value.clone()),
+                        Expr::col((s.clone(), statements::Column::TenantId)).eq(tenant_id.0),
                     );
                 for (index, other) in others.iter().enumerate() {
                     let alias = Alias::new(format!("k{index}"));
                     let lookup = Query::select()
                         .expr(Expr::val(1))
-                        .from_as(statement_keys::Entity, alias.clone())
+                        .from_as(statement_query_keys::Entity, alias.clone())
                         .and_where(
-                            Expr::col((alias.clone(), statement_keys::Column::TenantId))
-                                .eq(tenant_id.0),
+                            Expr::col((alias.clone(), statement_query_keys::Column::KeyId))
+                                .eq(*other),
                         )
                         .and_where(
-                            Expr::col((alias.clone(), statement_keys::Column::Kind))
-                                .eq(other.kind.clone()),
-                        )
-                        .and_where(
-                            Expr::col((alias.clone(), statement_keys::Column::Value))
-                                .eq(other.value.clone()),
-                        )
-                        .and_where(
-                            Expr::col((alias.clone(), statement_keys::Column::Seq))
-                                .equals((k.clone(), statement_keys::Column::Seq)),
+                            Expr::col((alias.clone(), statement_query_keys::Column::Seq))
+                                .equals((k.clone(), statement_query_keys::Column::Seq)),
                         )
                         .to_owned();
                     select.and_where(Expr::exists(lookup));

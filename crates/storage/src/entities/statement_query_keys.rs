@@ -1,16 +1,12 @@
-//! The `statement_keys` table: the searchable keys of each statement (agents, verbs, activities, registrations).
+//! The `statement_query_keys` table: which query keys each statement has, as `(key id, statement seq)` pairs.
 
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "statement_keys")]
+#[sea_orm(table_name = "statement_query_keys")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub tenant_id: Uuid,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub kind: String,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub value: String,
+    pub key_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub seq: i64,
 }
