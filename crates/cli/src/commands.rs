@@ -40,7 +40,161 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Certify { action } => certify(settings, action).await,
         Command::Badges { action } => badges(settings, action).await,
         Command::Research { action } => research(settings, action).await,
+        Command::Backup { out } => backup(settings, &out).await,
+        Command::Restore { from, yes } => restore(settings, &from, yes).await,
     }
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn file_size(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map(|meta| meta.len()).unwrap_or(0)
+}
+
+/// The database file and its WAL and shared-memory companions.
+fn sqlite_files(path: &std::path::Path) -> [std::path::PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    [path.to_path_buf(), with("-wal"), with("-shm")]
+}
+
+fn master_key_note(settings: &Settings) -> String {
+    if settings.security.master_key.is_empty() {
+        format!(
+            "the secrets inside are sealed with the master key {}, which is not in the backup: keep a copy of it elsewhere",
+            settings.data_dir.join("master.key").display()
+        )
+    } else {
+        "the secrets inside are sealed with security.master_key, which is not in the backup: keep it elsewhere"
+            .to_owned()
+    }
+}
+
+async fn backup(settings: Settings, out: &std::path::Path) -> anyhow::Result<()> {
+    let storage = open_storage(&settings).await?;
+    let Some(source) = storage.sqlite_path() else {
+        anyhow::bail!(
+            "`classcode backup` copies the embedded SQLite database; this hub runs on PostgreSQL: use \
+             `pg_dump --format=custom` (see docs/operations.md)"
+        );
+    };
+    if out.exists() {
+        anyhow::bail!("{} already exists; choose a new file name", out.display());
+    }
+    let about: u64 = sqlite_files(&source)[..2]
+        .iter()
+        .map(|path| file_size(path))
+        .sum();
+    let started = std::time::Instant::now();
+    let copy = storage.backup_sqlite_into(out);
+    tokio::pin!(copy);
+    // Progress twice a second once the copy takes longer than that: the copy's size against the source's.
+    let every = std::time::Duration::from_millis(500);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut shown = false;
+    let result = loop {
+        tokio::select! {
+            result = &mut copy => break result,
+            _ = tick.tick() => {
+                shown = true;
+                eprint!(
+                    "\r  copying {}: {:.0} MiB written of at most {:.0} MiB",
+                    source.display(),
+                    file_size(out) as f64 / MIB,
+                    about as f64 / MIB
+                );
+            }
+        }
+    };
+    if shown {
+        eprintln!();
+    }
+    result?;
+    storage.close().await;
+    let summary = classcode_storage::check_sqlite_backup(out).await?;
+    println!(
+        "backup written: {} ({:.1} MiB in {:.1} s; quick_check ok; {} tenant(s), {} statement(s), {} migration(s))",
+        out.display(),
+        file_size(out) as f64 / MIB,
+        started.elapsed().as_secs_f64(),
+        summary.tenants,
+        summary.statements,
+        summary.migrations.len()
+    );
+    println!("{}", master_key_note(&settings));
+    Ok(())
+}
+
+async fn restore(settings: Settings, from: &std::path::Path, yes: bool) -> anyhow::Result<()> {
+    let storage = open_storage(&settings).await?;
+    let Some(target) = storage.sqlite_path() else {
+        anyhow::bail!(
+            "`classcode restore` replaces the embedded SQLite database; this hub runs on PostgreSQL: use \
+             `pg_restore` (see docs/operations.md)"
+        );
+    };
+    storage.close().await;
+    let summary = classcode_storage::check_sqlite_backup(from).await?;
+    let known = Storage::known_migrations();
+    if let Some(unknown) = summary.migrations.iter().find(|name| !known.contains(name)) {
+        anyhow::bail!(
+            "{} was made by a newer classcode (migration {unknown} is unknown to this one); restore it with that version",
+            from.display()
+        );
+    }
+    println!(
+        "{} is a sound backup: {} tenant(s), {} statement(s), {} of this binary's {} migration(s)",
+        from.display(),
+        summary.tenants,
+        summary.statements,
+        summary.migrations.len(),
+        known.len()
+    );
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let kept = {
+        let mut name = target.as_os_str().to_owned();
+        name.push(format!(".before-restore-{stamp}"));
+        std::path::PathBuf::from(name)
+    };
+    if !yes {
+        println!(
+            "nothing changed. With --yes, after stopping the hub: {} moves to {} and the backup takes its place",
+            target.display(),
+            kept.display()
+        );
+        return Ok(());
+    }
+    // The copy goes to a temporary name in the same folder, is synced, then renamed: the database path never holds
+    // half a file. The current database (with its WAL) is moved aside, never deleted.
+    let staging = {
+        let mut name = target.as_os_str().to_owned();
+        name.push(".restoring");
+        std::path::PathBuf::from(name)
+    };
+    std::fs::copy(from, &staging)
+        .with_context(|| format!("copying {} to {}", from.display(), staging.display()))?;
+    std::fs::File::open(&staging)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("syncing {}", staging.display()))?;
+    for (current, aside) in sqlite_files(&target).iter().zip(sqlite_files(&kept).iter()) {
+        if current.exists() {
+            std::fs::rename(current, aside)
+                .with_context(|| format!("moving {} to {}", current.display(), aside.display()))?;
+        }
+    }
+    std::fs::rename(&staging, &target)
+        .with_context(|| format!("moving {} to {}", staging.display(), target.display()))?;
+    println!(
+        "restored {} from {}; the previous database is kept as {}. Start the hub: it applies any newer migration.",
+        target.display(),
+        from.display(),
+        kept.display()
+    );
+    println!("{}", master_key_note(&settings));
+    Ok(())
 }
 
 fn day(text: &str, what: &str) -> anyhow::Result<chrono::NaiveDate> {

@@ -99,6 +99,21 @@ enum Command {
         #[command(subcommand)]
         action: BadgesAction,
     },
+    /// Copy the embedded SQLite database into one file while the hub keeps serving (on PostgreSQL: pg_dump).
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database, keeping the current file beside it. Stop the hub first.
+    Restore {
+        /// A file written by `classcode backup`.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace the database. Without it, the backup is only checked and the plan printed.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Research: studies, their credentials, and pseudonymised exports.
     Research {
         #[command(subcommand)]

@@ -1009,3 +1009,105 @@ async fn research_commands_declare_a_study_make_a_credential_and_export_with_a_m
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("use jsonl, csv or parquet"));
 }
+
+/// Runs a command against the test database; returns (success, stderr).
+async fn fails_or_not(database: &TestDatabase, args: &[&str]) -> (bool, String) {
+    let output = classcode(database).args(args).output().await.unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn create_tenant(served: &Served, name: &str) {
+    let response = reqwest::Client::new()
+        .post(served.url("/api/admin/tenants"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({"name": name, "display_name": format!("Académie {name}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+async fn tenant_names(database: &TestDatabase) -> Vec<String> {
+    let listed: Value =
+        serde_json::from_str(&cli_output(database, &["tenant", "list", "--json"]).await).unwrap();
+    let mut names: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tenant| tenant["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_exactly_what_it_held() {
+    let database = TestDatabase::create().await.unwrap();
+    let backup = database.dir.join("hub-backup.sqlite");
+    let backup_arg = backup.to_str().unwrap();
+    if database.backend == classcode_storage::Backend::Postgres {
+        let (ok, stderr) = fails_or_not(&database, &["backup", "--out", backup_arg]).await;
+        assert!(!ok);
+        assert_one_error_line(&stderr, &["PostgreSQL", "pg_dump"]);
+        return;
+    }
+    let mut served = serve(&database).await;
+    create_tenant(&served, "lyon").await;
+    create_tenant(&served, "nice").await;
+
+    let written = cli_output(&database, &["backup", "--out", backup_arg]).await;
+    assert!(written.contains("quick_check ok"), "{written}");
+    assert!(written.contains("2 tenant(s)"), "{written}");
+    assert!(
+        written.contains("master.key"),
+        "the note names the key file: {written}"
+    );
+    // The file exists now: a second backup to the same name is refused, not overwritten.
+    let (ok, stderr) = fails_or_not(&database, &["backup", "--out", backup_arg]).await;
+    assert!(!ok);
+    assert_one_error_line(&stderr, &["already exists"]);
+
+    create_tenant(&served, "brest").await;
+    served.terminate();
+    served.child.wait().await.unwrap();
+    assert_eq!(tenant_names(&database).await, ["brest", "lyon", "nice"]);
+
+    let dry_run = cli_output(&database, &["restore", "--from", backup_arg]).await;
+    assert!(dry_run.contains("nothing changed"), "{dry_run}");
+    assert_eq!(tenant_names(&database).await, ["brest", "lyon", "nice"]);
+
+    let restored = cli_output(&database, &["restore", "--from", backup_arg, "--yes"]).await;
+    assert!(restored.contains("restored"), "{restored}");
+    assert_eq!(tenant_names(&database).await, ["lyon", "nice"]);
+    // The replaced database is kept beside the restored one.
+    let kept: Vec<_> = std::fs::read_dir(&database.dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .contains(".before-restore-")
+        })
+        .collect();
+    assert!(
+        !kept.is_empty(),
+        "no kept database in {}",
+        database.dir.display()
+    );
+
+    // A file that is not a database is refused before anything moves.
+    let junk = database.dir.join("junk.sqlite");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let (ok, stderr) = fails_or_not(
+        &database,
+        &["restore", "--from", junk.to_str().unwrap(), "--yes"],
+    )
+    .await;
+    assert!(!ok);
+    assert!(stderr.contains("junk.sqlite"), "{stderr}");
+    assert_eq!(tenant_names(&database).await, ["lyon", "nice"]);
+}

@@ -98,7 +98,7 @@ pub struct PoolStats {
 }
 
 #[derive(Clone, Debug)]
-enum Pool {
+pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -107,7 +107,7 @@ enum Pool {
 #[derive(Clone, Debug)]
 pub struct Storage {
     db: DatabaseConnection,
-    pool: Pool,
+    pub(crate) pool: Pool,
     max_connections: u32,
     /// Where relaxed-durability writes go (see [`Storage::relaxed`]): on SQLite a one-connection pool with
     /// `synchronous=NORMAL`, on PostgreSQL a small pool with `synchronous_commit=off`.

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod backup;
 mod badges;
 mod certifications;
 mod cmi5;
@@ -20,6 +21,7 @@ mod statements;
 mod stats;
 mod tenants;
 
+pub use backup::{BackupSummary, check_sqlite_backup};
 pub use badges::{Badge, BadgeKey};
 pub use certifications::{Certification, CertificationStatus};
 pub use cmi5::Cmi5Session;
