@@ -131,6 +131,7 @@ fn keyed_statement(agent: &str, activity: &str) -> crate::NewStatement {
         voids: None,
         targets: None,
         has_attachments: false,
+        fresh_id: true,
         payload: format!(r#"{{"actor":"{agent}","object":"{activity}"}}"#),
         keys: vec![
             ("agent".to_owned(), agent.to_owned()),

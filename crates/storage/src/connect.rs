@@ -119,6 +119,8 @@ pub struct Storage {
     pub(crate) memory_login_states: Option<crate::lti::MemoryLoginStates>,
     /// The statement query keys this process has seen, by id (see [`crate::statements::QueryKeyCache`]).
     pub(crate) query_keys: crate::statements::QueryKeyCache,
+    /// Activity definitions this process has committed or read (see [`crate::statements::ActivityCache`]).
+    pub(crate) activities: crate::statements::ActivityCache,
 }
 
 /// Whether a database host is this machine (a name or address that only means loopback, or a Unix socket).
@@ -185,6 +187,7 @@ impl Storage {
             relaxed_pg_pool: None,
             memory_login_states: Some(crate::lti::MemoryLoginStates::default()),
             query_keys: Default::default(),
+            activities: Default::default(),
         })
     }
 
@@ -254,6 +257,7 @@ impl Storage {
             max_connections: options.max_connections,
             relaxed_sqlite_pool: None,
             query_keys: Default::default(),
+            activities: Default::default(),
         })
     }
 

@@ -93,6 +93,46 @@ impl QueryKeyCache {
     }
 }
 
+/// The cache holds at most this many activity definitions; it starts again empty when full.
+const ACTIVITY_CACHE_ENTRIES: usize = 20_000;
+
+/// Activity definitions as this process last committed or read them, by tenant and activity id. When merging what
+/// a statement sends into the cached definition changes nothing, the group neither reads nor writes the row. On
+/// PostgreSQL another node may have changed it since: skipping is then the same as having written first and been
+/// overwritten, since merges only add or replace what they carry.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ActivityCache(Arc<Mutex<HashMap<(Uuid, String), String>>>);
+
+impl ActivityCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Uuid, String), String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The cached definitions of these activities, only if every one is cached.
+    fn all_of(&self, tenant_id: TenantId, ids: &[String]) -> Option<HashMap<String, String>> {
+        let cache = self.lock();
+        ids.iter()
+            .map(|id| {
+                cache
+                    .get(&(tenant_id.0, id.clone()))
+                    .map(|definition| (id.clone(), definition.clone()))
+            })
+            .collect()
+    }
+
+    fn remember(&self, tenant_id: TenantId, definitions: HashMap<String, String>) {
+        let mut cache = self.lock();
+        if cache.len() + definitions.len() > ACTIVITY_CACHE_ENTRIES {
+            cache.clear();
+        }
+        for (id, definition) in definitions {
+            cache.insert((tenant_id.0, id), definition);
+        }
+    }
+}
+
 /// A statement to store; the hub has validated and prepared it.
 #[derive(Clone, Debug)]
 pub struct NewStatement {
@@ -103,6 +143,8 @@ pub struct NewStatement {
     pub voids: Option<Uuid>,
     pub targets: Option<Uuid>,
     pub has_attachments: bool,
+    /// The LRS made the id just now (the client sent none): no stored statement can name it yet.
+    pub fresh_id: bool,
     pub payload: String,
     /// `(kind code, value)` pairs.
     pub keys: Vec<(String, String)>,
@@ -255,18 +297,24 @@ impl Storage {
         let mut tenants: Vec<TenantId> = batches.iter().map(|batch| batch.tenant_id).collect();
         tenants.sort_by_key(|tenant| tenant.0);
         tenants.dedup();
+        let mut committed_definitions = Vec::with_capacity(tenants.len());
         for tenant in tenants {
             let statements: Vec<&NewStatement> = batches
                 .iter()
                 .filter(|batch| batch.tenant_id == tenant)
                 .flat_map(|batch| batch.statements.iter())
                 .collect();
-            self.upsert_activities(&txn, tenant, &statements, merge_definition)
+            let definitions = self
+                .upsert_activities(&txn, tenant, &statements, merge_definition)
                 .await?;
+            committed_definitions.push((tenant, definitions));
         }
         txn.commit().await?;
         for (tenant_id, ids) in learned {
             self.query_keys.remember(TenantId(tenant_id), ids);
+        }
+        for (tenant_id, definitions) in committed_definitions {
+            self.activities.remember(tenant_id, definitions);
         }
         Ok(())
     }
@@ -381,20 +429,24 @@ impl Storage {
         // A statement may arrive after the statement that voids it.
         let batch_ids: Vec<Uuid> = batch
             .iter()
-            .filter(|s| s.voids.is_none())
+            .filter(|s| s.voids.is_none() && !s.fresh_id)
             .map(|s| s.statement_id)
             .collect();
-        let already_voided: Vec<Uuid> = statements::Entity::find()
-            .select_only()
-            .column(statements::Column::Voids)
-            .filter(statements::Column::TenantId.eq(tenant_id.0))
-            .filter(statements::Column::Voids.is_in(batch_ids))
-            .into_tuple::<Option<Uuid>>()
-            .all(txn)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
+        let already_voided: Vec<Uuid> = if batch_ids.is_empty() {
+            Vec::new()
+        } else {
+            statements::Entity::find()
+                .select_only()
+                .column(statements::Column::Voids)
+                .filter(statements::Column::TenantId.eq(tenant_id.0))
+                .filter(statements::Column::Voids.is_in(batch_ids))
+                .into_tuple::<Option<Uuid>>()
+                .all(txn)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect()
+        };
         if !already_voided.is_empty() {
             statements::Entity::update_many()
                 .col_expr(statements::Column::Voided, Expr::value(true))
@@ -494,34 +546,43 @@ impl Storage {
     }
 
     /// Records every activity of the batch: new ones are inserted, and definitions are merged into the ones held
-    /// (`merge_definition(current, incoming)` returns the merged JSON text).
+    /// (`merge_definition(current, incoming)` returns the merged JSON text). Returns the definitions as they stand
+    /// once the transaction commits (to cache then); nothing when the cache showed nothing to do.
     async fn upsert_activities<C: ConnectionTrait>(
         &self,
         db: &C,
         tenant_id: TenantId,
         batch: &[&NewStatement],
         merge_definition: fn(&str, &str) -> String,
-    ) -> Result<(), StorageError> {
+    ) -> Result<HashMap<String, String>, StorageError> {
         let mut incoming: Vec<(String, Option<String>)> = Vec::new();
         for statement in batch {
             incoming.extend(statement.activities.iter().cloned());
         }
         if incoming.is_empty() {
-            return Ok(());
+            return Ok(HashMap::new());
         }
         let mut ids: Vec<String> = incoming.iter().map(|(id, _)| id.clone()).collect();
         ids.sort();
         ids.dedup();
+        if let Some(cached) = self.activities.all_of(tenant_id, &ids)
+            && merged_definitions(&incoming, &cached, merge_definition)
+                .iter()
+                .all(|(activity_id, definition)| cached.get(activity_id) == Some(definition))
+        {
+            return Ok(HashMap::new());
+        }
         let held = Self::activity_definitions(db, tenant_id, &ids, false).await?;
         let mut changed = merged_definitions(&incoming, &held, merge_definition);
         // Most statements repeat definitions the LRS already holds: those rows are left alone (no write, no lock).
         changed.retain(|activity_id, definition| held.get(activity_id) != Some(definition));
         if changed.is_empty() {
-            return Ok(());
+            return Ok(held);
         }
         // PostgreSQL runs several writers: a definition read before another writer's commit would be merged from a
         // stale copy and overwrite that writer's languages. The rows about to change are locked (created first, empty,
         // when new), in id order, then read and merged again. SQLite has one writer: the first read is current.
+        let mut committed = held.clone();
         if self.backend() == crate::Backend::Postgres {
             let now = batch.first().map(|s| s.stored).unwrap_or_else(Utc::now);
             let placeholders: Vec<activities::ActiveModel> = changed
@@ -548,7 +609,13 @@ impl Storage {
                 .collect();
             changed = merged_definitions(&incoming, &locked, merge_definition);
             changed.retain(|activity_id, definition| locked.get(activity_id) != Some(definition));
+            committed.extend(locked);
         }
+        committed.extend(
+            changed
+                .iter()
+                .map(|(id, definition)| (id.clone(), definition.clone())),
+        );
         let now = batch.first().map(|s| s.stored).unwrap_or_else(Utc::now);
         let rows: Vec<activities::ActiveModel> = changed
             .into_iter()
@@ -575,7 +642,7 @@ impl Storage {
                 .exec_without_returning(db)
                 .await?;
         }
-        Ok(())
+        Ok(committed)
     }
 
     /// The held definitions of these activities (ids sorted), optionally locked for update in id order.

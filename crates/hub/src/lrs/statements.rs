@@ -315,6 +315,7 @@ impl Hub {
                 voids: prepared.voids,
                 targets: prepared.targets,
                 has_attachments: prepared.statement.get("attachments").is_some(),
+                fresh_id: id.is_none(),
                 payload: prepared.statement.to_string(),
                 keys: prepared
                     .keys
