@@ -165,3 +165,142 @@ async fn wait_until_in_flight(app: &TestApp, at_least: u32) {
     }
     panic!("the slow request never reached the server");
 }
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn directive<'a>(policy: &'a str, name: &str) -> &'a str {
+    policy
+        .split(';')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix(name))
+        .unwrap_or_else(|| panic!("no {name} in {policy}"))
+        .trim()
+}
+
+#[tokio::test]
+async fn pages_carry_a_script_nonce_policy_framed_only_by_registered_platforms() {
+    use classcode_test_support::lti::{
+        app_with_platform_at, attribute, claims, launch, login, sign,
+    };
+    let app = app_with_platform_at("https://auth.lms.example.org/login").await;
+    let login = login(&app).await;
+    let (status, page) = launch(
+        &app,
+        &sign(&claims(&login.nonce)),
+        &login.state,
+        Some(&login.cookie),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let session = attribute(&page, "data-session-token").to_owned();
+    let response = app
+        .client
+        .post(app.url("/player"))
+        .form(&[("session", session.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        header(&response, "referrer-policy"),
+        "strict-origin-when-cross-origin"
+    );
+    assert_eq!(
+        header(&response, "strict-transport-security"),
+        "",
+        "plain HTTP gets no HSTS"
+    );
+    let policy = header(&response, "content-security-policy");
+    let body = response.text().await.unwrap();
+
+    // Every script of the page carries the nonce the policy names, and it changes with each page.
+    let script_src = directive(&policy, "script-src");
+    let nonce = script_src
+        .split_whitespace()
+        .find_map(|source| source.strip_prefix("'nonce-"))
+        .and_then(|source| source.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("no nonce in {policy}"));
+    assert!(nonce.len() >= 32, "{nonce}");
+    let scripts = body.matches("<script").count();
+    assert!(scripts > 0, "the overview has scripts: {body}");
+    assert_eq!(
+        body.matches(&format!("<script nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{body}"
+    );
+    assert!(!script_src.contains("unsafe-inline"), "{policy}");
+    assert_eq!(directive(&policy, "object-src"), "'none'");
+    assert_eq!(directive(&policy, "base-uri"), "'none'");
+
+    // The LMS that registered (its issuer and login origins) may frame the player and receive its forms; no one else.
+    let ancestors = directive(&policy, "frame-ancestors");
+    let mut expected = vec![
+        "'self'",
+        "https://auth.lms.example.org",
+        "https://lms.example.org",
+    ];
+    expected.sort_unstable();
+    let mut listed: Vec<&str> = ancestors.split_whitespace().collect();
+    listed.sort_unstable();
+    assert_eq!(listed, expected, "{policy}");
+    assert!(
+        directive(&policy, "form-action").contains("https://lms.example.org"),
+        "{policy}"
+    );
+
+    let again = app
+        .client
+        .post(app.url("/player"))
+        .form(&[("session", session.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        header(&again, "content-security-policy"),
+        policy,
+        "a fresh nonce per page"
+    );
+
+    // The admin page is never framed; JSON answers get the common headers but no page policy.
+    let admin = app.get("/admin/dashboard").await;
+    assert_eq!(
+        directive(
+            &header(&admin, "content-security-policy"),
+            "frame-ancestors"
+        ),
+        "'none'"
+    );
+    let json = app.get("/healthz").await;
+    assert_eq!(header(&json, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&json, "content-security-policy"), "");
+}
+
+#[tokio::test]
+async fn a_hub_behind_https_asks_browsers_to_keep_to_it_and_configured_origins_may_frame_it() {
+    let app = spawn_app_with(|settings| {
+        settings.server.public_url = Some("https://hub.example.org".parse().unwrap());
+        settings.security.frame_ancestors = vec!["https://*.instructure.com".to_owned()];
+    })
+    .await;
+    let response = app.get("/healthz").await;
+    assert_eq!(
+        header(&response, "strict-transport-security"),
+        "max-age=31536000; includeSubDomains"
+    );
+    // A public page (a badge's page): the configured origin may frame it.
+    let page = app.get("/badges/fr.classcode.information").await;
+    assert_eq!(page.status(), 200);
+    let policy = header(&page, "content-security-policy");
+    assert_eq!(
+        directive(&policy, "frame-ancestors"),
+        "'self' https://*.instructure.com"
+    );
+}

@@ -1,5 +1,6 @@
 //! The request middleware: a request id on every request and response, one span and one log line per request
-//! (method, route pattern, status, latency; never the client address or query values), and the HTTP metrics.
+//! (method, route pattern, status, latency; never the client address or query values), the HTTP metrics, and the
+//! security headers of every answer.
 
 use std::time::Instant;
 
@@ -72,6 +73,102 @@ pub async fn observe(
     let mut res = outcome?;
     if let Ok(value) = HeaderValue::from_str(&request_id.to_string()) {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(res)
+}
+
+/// The nonce of a page's scripts (see `routes::html`), kept in the response's extensions.
+#[derive(Clone, Debug)]
+pub struct ScriptNonce(pub String);
+
+impl ScriptNonce {
+    pub fn new() -> ScriptNonce {
+        ScriptNonce(Uuid::new_v4().simple().to_string())
+    }
+}
+
+impl Default for ScriptNonce {
+    fn default() -> Self {
+        ScriptNonce::new()
+    }
+}
+
+/// The origin a page's form posts to outside the hub (the deep linking answer), in the response's extensions.
+#[derive(Clone, Debug)]
+pub struct FormTarget(pub String);
+
+/// What the security headers depend on: whether the hub is reached over HTTPS (then browsers are told to keep to
+/// it), and the origins configured to frame its pages besides the registered platforms.
+#[derive(Clone, Debug)]
+pub struct PagePolicy {
+    pub https: bool,
+    pub frame_ancestors: Vec<String>,
+}
+
+/// Security headers on every answer: no MIME sniffing, a referrer policy, HSTS behind HTTPS; and on the hub's own
+/// HTML pages a Content-Security-Policy: scripts only from the hub or with the page's nonce, no plugins, no `<base>`,
+/// forms posted only to the hub, a registered platform or the page's own form target (deep linking answers), and
+/// framing only by the registered platforms and configured origins (LMS pages embed the player), never for the
+/// admin pages.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    use actix_web::http::header::{
+        CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    };
+    let hub = req.app_data::<web::Data<classcode_hub::Hub>>().cloned();
+    let settings = req.app_data::<web::Data<PagePolicy>>().cloned();
+    let admin_page = req.path().starts_with("/admin");
+    let mut res = next.call(req).await?;
+    let nonce = res.response().extensions().get::<ScriptNonce>().cloned();
+    let form_target = res.response().extensions().get::<FormTarget>().cloned();
+    let policy = match nonce {
+        Some(nonce) => {
+            let platforms = match &hub {
+                Some(hub) => hub.platform_origins().await,
+                None => Vec::new(),
+            };
+            let mut ancestors = vec!["'self'".to_owned()];
+            if admin_page {
+                ancestors = vec!["'none'".to_owned()];
+            } else {
+                ancestors.extend(platforms.iter().cloned());
+                if let Some(settings) = &settings {
+                    ancestors.extend(settings.frame_ancestors.iter().cloned());
+                }
+            }
+            let mut form_action = vec!["'self'".to_owned()];
+            form_action.extend(platforms);
+            form_action.extend(form_target.map(|target| target.0));
+            Some(format!(
+                "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data: https:; media-src 'self' https:; frame-src 'self' https:; \
+                 connect-src 'self'; object-src 'none'; base-uri 'none'; form-action {form_action}; \
+                 frame-ancestors {ancestors}",
+                nonce = nonce.0,
+                form_action = form_action.join(" "),
+                ancestors = ancestors.join(" "),
+            ))
+        }
+        None => None,
+    };
+    let headers = res.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    if settings.is_some_and(|settings| settings.https) {
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if let Some(policy) = policy
+        && let Ok(value) = HeaderValue::from_str(&policy)
+    {
+        headers.insert(CONTENT_SECURITY_POLICY, value);
     }
     Ok(res)
 }

@@ -165,6 +165,9 @@ pub struct SecuritySettings {
     /// 32 bytes in base64: seals the tool's private keys and signs session tokens. Empty: kept in
     /// `<data_dir>/master.key`, made on first start. Several nodes must share one.
     pub master_key: Secret,
+    /// Origins allowed to frame the hub's pages besides the registered platforms' issuer and login origins, for
+    /// LMSs that show tools from another host than their issuer (Canvas: `https://*.instructure.com`).
+    pub frame_ancestors: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

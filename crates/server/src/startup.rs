@@ -13,7 +13,7 @@ use classcode_storage::Storage;
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::middleware::observe;
+use crate::middleware::{PagePolicy, observe, security_headers};
 use crate::routes;
 use crate::routes::admin::AdminAuth;
 use crate::routes::xapi::LrsConfig;
@@ -119,6 +119,10 @@ fn build_server(listener: TcpListener, settings: &Settings, hub: Hub) -> anyhow:
         max_body_bytes,
     });
     let lrs_path = settings.lrs.path.clone();
+    let page_policy = web::Data::new(PagePolicy {
+        https: settings.effective_public_url().starts_with("https://"),
+        frame_ancestors: settings.security.frame_ancestors.clone(),
+    });
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(hub.clone())
@@ -127,6 +131,8 @@ fn build_server(listener: TcpListener, settings: &Settings, hub: Hub) -> anyhow:
             .app_data(lrs_config.clone())
             .app_data(json_config(max_body_bytes))
             .app_data(web::PayloadConfig::new(max_body_bytes))
+            .app_data(page_policy.clone())
+            .wrap(from_fn(security_headers))
             .wrap(from_fn(observe))
             .configure(routes::health::configure)
             .configure(routes::metrics::configure)

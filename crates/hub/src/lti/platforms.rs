@@ -215,6 +215,25 @@ impl Hub {
         Ok(platforms)
     }
 
+    /// The web origins of the enabled platforms (their issuer and login URLs), from this node's copy: who may frame
+    /// the tool's pages and receive its forms. Empty when the registrations cannot be read.
+    pub async fn platform_origins(&self) -> Vec<String> {
+        let Ok(platforms) = self.cached_platforms(false).await else {
+            return Vec::new();
+        };
+        let mut origins: Vec<String> = platforms
+            .iter()
+            .filter(|platform| platform.disabled_at.is_none())
+            .flat_map(|platform| [&platform.issuer, &platform.auth_url])
+            .filter_map(|address| url::Url::parse(address).ok())
+            .filter(|address| matches!(address.scheme(), "https" | "http"))
+            .map(|address| address.origin().ascii_serialization())
+            .collect();
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+
     /// One registration by id, from the copy, read again once when the copy lacks it.
     pub(crate) async fn cached_platform(
         &self,

@@ -16,9 +16,17 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 
 /// An HTML page answer, never cached (pages carry session tokens or per-person figures).
+///
+/// Each page gets a fresh script nonce: every `<script` tag of the page carries it, and the security-headers
+/// middleware names it in the page's Content-Security-Policy, so that no other script runs. Pages write what people
+/// typed escaped (`&lt;script`) and JSON inside scripts with `<` escaped, so the only `<script` text is our own.
 pub(crate) fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
+    let nonce = crate::middleware::ScriptNonce::new();
+    let body = body.replace("<script", &format!("<script nonce=\"{}\"", nonce.0));
+    let mut response = HttpResponse::build(status)
         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((CACHE_CONTROL, "no-store"))
-        .body(body)
+        .body(body);
+    response.extensions_mut().insert(nonce);
+    response
 }

@@ -358,14 +358,25 @@ async fn deep_linking_response(
         );
     };
     match hub.deep_linking_response(&session, &picked).await {
-        Ok(form) => html(
-            StatusCode::OK,
-            pages::auto_post_page(
-                &form.return_url,
-                &[("JWT", &form.jwt)],
-                "Retour à la plateforme",
-            ),
-        ),
+        Ok(form) => {
+            let mut response = html(
+                StatusCode::OK,
+                pages::auto_post_page(
+                    &form.return_url,
+                    &[("JWT", &form.jwt)],
+                    "Retour à la plateforme",
+                ),
+            );
+            // The page posts to the platform's return URL, whatever host the platform put it on.
+            if let Ok(target) = url::Url::parse(&form.return_url) {
+                response
+                    .extensions_mut()
+                    .insert(crate::middleware::FormTarget(
+                        target.origin().ascii_serialization(),
+                    ));
+            }
+            response
+        }
         Err(DeepLinkingError::Unexpected(inner)) => {
             tracing::error!(error = ?inner, "deep linking response failed");
             error_page(
