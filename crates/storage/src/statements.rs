@@ -472,7 +472,8 @@ impl Storage {
     }
 
     /// The ids of these query keys of a tenant: from the cache, else from the table, else (with `create`) written.
-    /// A key without an id (not found and not created) is absent from the answer.
+    /// A key without an id (not found and not created) is absent from the answer. Without `create`, `db` must not be
+    /// a transaction: what it reads goes to the cache at once.
     async fn query_key_ids<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -485,12 +486,19 @@ impl Storage {
             return Ok(ids);
         }
         let found = Self::read_query_key_ids(db, tenant_id, &unknown).await?;
+        if !create {
+            // Read outside any transaction: these rows are committed, the cache may keep them now.
+            self.query_keys
+                .remember(tenant_id, found.iter().map(|(key, id)| (key.clone(), *id)));
+            ids.extend(found);
+            return Ok(ids);
+        }
         let missing: Vec<Key> = unknown
             .into_iter()
             .filter(|key| !found.contains_key(key))
             .collect();
         ids.extend(found);
-        if !create || missing.is_empty() {
+        if missing.is_empty() {
             return Ok(ids);
         }
         // In (kind, value) order, so that PostgreSQL writers adding the same new keys wait on each other in one order.
@@ -748,7 +756,6 @@ impl Storage {
         if key_ids.len() < wanted.len() {
             return Ok(Vec::new());
         }
-        self.query_keys.remember(tenant_id, key_ids.clone());
         // The most selective key cannot be known without statistics; the caller's first filter drives, as before.
         let mut driver_ids: Vec<i64> = Vec::with_capacity(filter.keys.len());
         for key in &filter.keys {
