@@ -30,6 +30,8 @@ pub struct HubSettings {
     pub public_url: String,
     /// Largest page of statements a query returns.
     pub max_statements_per_page: u32,
+    /// Statement writers (group commit), 0 for the engine's default: one on SQLite, two on PostgreSQL.
+    pub statement_writers: usize,
     /// Seals the tool's private keys and signs the hub's session tokens; the same on every node.
     pub master_key: lti::MasterKey,
     /// Timing and retries of the LTI tool.
@@ -60,6 +62,7 @@ impl Hub {
     pub fn new(storage: Storage, settings: HubSettings) -> anyhow::Result<Hub> {
         let statement_writer = Arc::new(lrs::StatementWriter::start(
             storage.clone(),
+            settings.statement_writers,
             lrs::merge_definition_text,
         ));
         let lti = Arc::new(lti::LtiState::new(

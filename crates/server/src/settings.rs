@@ -147,6 +147,8 @@ pub struct LrsSettings {
     pub default_version: String,
     /// Largest page of statements; `more` links lead to the rest.
     pub max_statements_per_page: u32,
+    /// Statement writers, each committing groups of concurrent requests; 0: one on SQLite, two on PostgreSQL.
+    pub statement_writers: usize,
 }
 
 impl Default for LrsSettings {
@@ -155,6 +157,7 @@ impl Default for LrsSettings {
             path: "/xapi".to_owned(),
             default_version: "2.0.0".to_owned(),
             max_statements_per_page: 500,
+            statement_writers: 0,
         }
     }
 }
@@ -433,6 +436,7 @@ impl Settings {
         Ok(classcode_hub::HubSettings {
             public_url: self.effective_public_url(),
             max_statements_per_page: self.lrs.max_statements_per_page,
+            statement_writers: self.lrs.statement_writers,
             master_key,
             lti: classcode_hub::lti::LtiSettings {
                 id_token_leeway_secs: self.lti.id_token_leeway_secs,
