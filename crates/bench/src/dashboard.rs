@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::lrs::{client, post_all};
+use crate::lrs::{client, load_statements};
 use crate::server::{ADMIN_TOKEN, Server};
 use crate::workload::Workload;
 
@@ -61,19 +61,7 @@ async fn run_on(
     let server = Arc::new(Server::start(pg).await?);
     let http = client()?;
     let mut workload = Workload::new(11, options.learners, Utc::now());
-    let batches = options.statements.div_ceil(100);
-    let mut posted = 0u64;
-    while posted < batches {
-        let round = 200.min(batches - posted);
-        let bodies: Vec<Vec<u8>> = (0..round)
-            .map(|_| {
-                let batch: Vec<Value> = (0..100).map(|_| workload.next_statement()).collect();
-                serde_json::to_vec(&batch)
-            })
-            .collect::<Result<_, _>>()?;
-        post_all(&server, &http, bodies, 4).await?;
-        posted += round;
-    }
+    load_statements(&server, &http, &mut workload, options.statements, backend).await?;
     // The background aggregator may have counted part of it already: time passes until nothing is left.
     let started = Instant::now();
     let mut counted = 0u64;

@@ -135,6 +135,34 @@ pub(crate) async fn post_all(
     Ok(started.elapsed())
 }
 
+/// Loads `statements` generated statements in batches of 100 (four clients, rounds of 200 batches encoded before
+/// they are sent), reporting progress every 100,000.
+pub(crate) async fn load_statements(
+    server: &Arc<Server>,
+    http: &reqwest::Client,
+    workload: &mut Workload,
+    statements: u64,
+    backend: &str,
+) -> anyhow::Result<()> {
+    let batches = statements.div_ceil(100);
+    let mut posted = 0u64;
+    while posted < batches {
+        let round = 200.min(batches - posted);
+        let bodies: Vec<Vec<u8>> = (0..round)
+            .map(|_| {
+                let batch: Vec<Value> = (0..100).map(|_| workload.next_statement()).collect();
+                serde_json::to_vec(&batch)
+            })
+            .collect::<Result<_, _>>()?;
+        post_all(server, http, bodies, 4).await?;
+        posted += round;
+        if posted % 1000 < round || posted == batches {
+            eprintln!("[{backend}] loaded {} statements", posted * 100);
+        }
+    }
+    Ok(())
+}
+
 async fn run_on(
     backend: &'static str,
     pg: Option<&str>,

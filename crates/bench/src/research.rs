@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::lrs::{client, post_all};
+use crate::lrs::{client, load_statements};
 use crate::server::{Server, classcode_binary, rss_kib, run_cli};
 use crate::workload::Workload;
 
@@ -81,22 +81,7 @@ async fn run_on(
     let server = Arc::new(Server::start(pg).await?);
     let http = client()?;
     let mut workload = Workload::new(7, options.learners, Utc::now());
-    let batches = options.statements.div_ceil(100);
-    let mut posted = 0u64;
-    while posted < batches {
-        let round = 200.min(batches - posted);
-        let bodies: Vec<Vec<u8>> = (0..round)
-            .map(|_| {
-                let batch: Vec<Value> = (0..100).map(|_| workload.next_statement()).collect();
-                serde_json::to_vec(&batch)
-            })
-            .collect::<Result<_, _>>()?;
-        post_all(&server, &http, bodies, 4).await?;
-        posted += round;
-        if posted % 1000 < round || posted == batches {
-            eprintln!("[{backend}] loaded {} statements", posted * 100);
-        }
-    }
+    load_statements(&server, &http, &mut workload, options.statements, backend).await?;
     let Ok(server) = Arc::try_unwrap(server) else {
         bail!("the server is still in use");
     };
