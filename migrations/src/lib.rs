@@ -18,6 +18,7 @@ mod m20261129_000008_create_research;
 mod m20261129_000009_index_launches_by_link;
 mod m20261129_000010_create_daily_stats;
 mod m20261129_000011_query_key_dictionary;
+mod m20261129_000012_erasures_and_audit;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_index_launches_by_link::Migration),
             Box::new(m20261129_000010_create_daily_stats::Migration),
             Box::new(m20261129_000011_query_key_dictionary::Migration),
+            Box::new(m20261129_000012_erasures_and_audit::Migration),
         ]
     }
 }

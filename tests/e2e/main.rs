@@ -12,6 +12,7 @@ mod badges;
 mod certification;
 mod cmi5;
 mod dashboard;
+mod learners;
 mod lrs_access;
 mod lrs_documents;
 mod lrs_statements;

@@ -8,8 +8,8 @@ use classcode_storage::Storage;
 
 use crate::{
     BadgesAction, CertifyAction, Cli, Command, ConfigAction, ContentAction, CredentialsAction,
-    KeysAction, LrsAction, LtiAction, MigrateAction, PlatformAction, ResearchAction, StudyAction,
-    TenantAction,
+    KeysAction, LearnerAction, LearnerArgs, LrsAction, LtiAction, MigrateAction, PlatformAction,
+    ResearchAction, StudyAction, TenantAction,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -19,7 +19,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         overrides.public_url = public_url.clone();
     }
     let settings = Settings::load(&overrides)?;
-    match cli.command {
+    let audited = audit_entry(&cli.command);
+    let audit_settings = audited.as_ref().map(|_| settings.clone());
+    let result = dispatch(settings, cli.command).await;
+    if let (Ok(()), Some((action, target)), Some(settings)) = (&result, audited, audit_settings) {
+        record_audit(&settings, &action, &target).await;
+    }
+    result
+}
+
+async fn dispatch(settings: Settings, command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve { .. } => serve(settings).await,
         Command::Config {
             action: ConfigAction::Check,
@@ -42,7 +52,170 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Research { action } => research(settings, action).await,
         Command::Backup { out } => backup(settings, &out).await,
         Command::Restore { from, yes } => restore(settings, &from, yes).await,
+        Command::Learner { action } => learner(settings, action).await,
+        Command::Audit { limit, json } => audit(settings, limit, json).await,
     }
+}
+
+/// The commands that change the hub, as `(action, target)` for the audit log; secrets and learner identifiers are
+/// left out.
+fn audit_entry(command: &Command) -> Option<(String, String)> {
+    let entry = |action: &str, target: &str| Some((action.to_owned(), target.to_owned()));
+    match command {
+        Command::Tenant {
+            action: TenantAction::Create { name, .. },
+        } => entry("tenant create", name),
+        Command::Lrs {
+            action: LrsAction::Credentials { action },
+        } => match action {
+            CredentialsAction::Create { tenant, .. } => entry("lrs credentials create", tenant),
+            CredentialsAction::Revoke { key } => entry("lrs credentials revoke", key),
+            CredentialsAction::List { .. } => None,
+        },
+        Command::Lti {
+            action: LtiAction::Platform { action },
+        } => match action {
+            PlatformAction::Add { issuer, .. } => entry("lti platform add", issuer),
+            PlatformAction::Disable { id } => entry("lti platform disable", id),
+            PlatformAction::Enable { id } => entry("lti platform enable", id),
+            PlatformAction::AddDeployment { id, .. } => entry("lti platform add-deployment", id),
+            PlatformAction::List { .. } => None,
+        },
+        Command::Keys {
+            action: KeysAction::Rotate,
+        } => entry("keys rotate", ""),
+        Command::Content {
+            action: ContentAction::Import { path, .. },
+        } => entry("content import", &path.display().to_string()),
+        Command::Certify {
+            action: CertifyAction::Recompute,
+        } => entry("certify recompute", ""),
+        Command::Badges { action } => match action {
+            BadgesAction::Revoke { id, .. } => entry("badges revoke", id),
+            BadgesAction::Reissue { id } => entry("badges reissue", id),
+            BadgesAction::RotateKey => entry("badges rotate-key", ""),
+            BadgesAction::List { .. } => None,
+        },
+        Command::Research { action } => match action {
+            ResearchAction::Study {
+                action: StudyAction::Create { name, .. },
+            } => entry("research study create", name),
+            ResearchAction::Credentials { study } => entry("research credentials", study),
+            ResearchAction::Export { study, .. } => entry("research export", study),
+            _ => None,
+        },
+        Command::Restore { from, yes: true } => entry("restore", &from.display().to_string()),
+        // The erasure records itself (what it removed, not whom).
+        _ => None,
+    }
+}
+
+/// Records a CLI action in the audit log; a failure is reported and does not undo the action.
+async fn record_audit(settings: &Settings, action: &str, target: &str) {
+    let by = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
+    );
+    let recorded = async {
+        let storage = open_current_storage(settings).await?;
+        let hub = hub_for(settings, &storage)?;
+        hub.audit(&by, action, target, serde_json::json!({}))
+            .await?;
+        storage.close().await;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(err) = recorded {
+        eprintln!(
+            "warning: `{action}` was done, but could not be recorded in the audit log: {err:#}"
+        );
+    }
+}
+
+fn learner_ref(args: &LearnerArgs) -> anyhow::Result<classcode_hub::learners::LearnerRef> {
+    use classcode_hub::learners::LearnerRef;
+    match (&args.agent, &args.user) {
+        (Some(agent), None) => Ok(LearnerRef::Agent(serde_json::from_str(agent).context(
+            "--agent must be JSON, e.g. '{\"mbox\": \"mailto:camille@example.org\"}'",
+        )?)),
+        (None, Some(user)) => Ok(LearnerRef::LmsUser(user.clone())),
+        _ => anyhow::bail!("name the learner with --agent or --user (one of them)"),
+    }
+}
+
+async fn learner(settings: Settings, action: LearnerAction) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    let result = async {
+        match action {
+            LearnerAction::Export { learner, out } => {
+                let found = hub
+                    .find_learner(&learner.tenant, &learner_ref(&learner)?)
+                    .await?;
+                let data = hub.learner_data(&found).await?;
+                let text = serde_json::to_string_pretty(&data)?;
+                match out {
+                    Some(path) => {
+                        std::fs::write(&path, text)
+                            .with_context(|| format!("writing {}", path.display()))?;
+                        eprintln!(
+                            "wrote {} ({} statements)",
+                            path.display(),
+                            data["statements"].as_array().map_or(0, Vec::len)
+                        );
+                    }
+                    None => println!("{text}"),
+                }
+            }
+            LearnerAction::Erase { learner, yes } => {
+                let found = hub
+                    .find_learner(&learner.tenant, &learner_ref(&learner)?)
+                    .await?;
+                let by = format!(
+                    "cli:{}",
+                    std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
+                );
+                let report = hub.erase_learner(&found, !yes, &by).await?;
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                if yes {
+                    eprintln!("erased; badges stay revoked in the status lists, with no holder");
+                } else {
+                    eprintln!(
+                        "nothing was erased: these are the counts; run again with --yes to erase"
+                    );
+                }
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    storage.close().await;
+    result
+}
+
+async fn audit(settings: Settings, limit: u64, json: bool) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    let entries = hub.audit_log(None, limit.max(1)).await;
+    storage.close().await;
+    let entries = entries?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
+    for entry in &entries {
+        println!(
+            "{}  {:<24} {:<40} {}",
+            entry["at"].as_str().unwrap_or_default(),
+            entry["actor"].as_str().unwrap_or_default(),
+            entry["action"].as_str().unwrap_or_default(),
+            entry["target"].as_str().unwrap_or_default()
+        );
+    }
+    if entries.is_empty() {
+        eprintln!("the audit log is empty");
+    }
+    Ok(())
 }
 
 const MIB: f64 = 1024.0 * 1024.0;

@@ -9,6 +9,7 @@ pub mod cmi5;
 pub mod content;
 pub mod dashboard;
 mod health;
+pub mod learners;
 pub mod lrs;
 pub mod lti;
 pub mod player;

@@ -61,7 +61,7 @@ impl Hub {
         Some(rest.split('/').next()?.to_owned())
     }
 
-    fn learner_token(&self, tenant_id: TenantId, key: &AgentKey) -> String {
+    pub(crate) fn learner_token(&self, tenant_id: TenantId, key: &AgentKey) -> String {
         // A keyed hash: the aggregates never hold a learner's identifier.
         let mut hasher = Sha256::new();
         hasher.update(self.settings.master_key.session_secret());

@@ -172,3 +172,43 @@ pub async fn security_headers(
     }
     Ok(res)
 }
+
+/// The audit log of the admin API: every request that changes something (not GET or HEAD) and succeeded is recorded
+/// with its route pattern and path parameters, never its body (which may carry secrets or a learner's identifier).
+/// A failure to record is logged and does not undo what was done.
+pub async fn audit_admin(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let changes = !matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
+    let hub = req.app_data::<web::Data<classcode_hub::Hub>>().cloned();
+    let res = next.call(req).await?;
+    if changes
+        && res.status().is_success()
+        && let Some(hub) = hub
+    {
+        let request = res.request();
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| request.path().to_owned());
+        let params: serde_json::Map<String, serde_json::Value> = request
+            .match_info()
+            .iter()
+            .map(|(name, value)| (name.to_owned(), serde_json::Value::from(value)))
+            .collect();
+        let target = params
+            .values()
+            .filter_map(|value| value.as_str())
+            .collect::<Vec<_>>()
+            .join("/");
+        let details = serde_json::json!({"status": res.status().as_u16(), "params": params});
+        let action = format!("{} {route}", request.method());
+        if let Err(err) = hub.audit("admin-token", &action, &target, details).await {
+            tracing::error!(error = %err, action, "could not record an admin action in the audit log");
+        }
+    }
+    Ok(res)
+}

@@ -291,3 +291,92 @@ async fn the_query_key_migration_carries_stored_keys_down_and_up_again() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_erased_learner_is_gone_for_every_node_and_can_start_again() {
+    let (database, node_a) = fresh_storage().await;
+    // A second node on the same database, with caches of its own.
+    let node_b = Storage::connect(&database.connect_options())
+        .await
+        .expect("second node");
+    let lyon = node_a
+        .insert_tenant(new_tenant("lyon"))
+        .await
+        .expect("lyon")
+        .id;
+    let erased = "mbox:mailto:camille@example.org";
+    let kept = "mbox:mailto:dominique@example.org";
+    let activity = "https://hub.example.org/content/reseaux";
+    for (stored, node) in [&node_a, &node_b].into_iter().enumerate() {
+        node.insert_statements(
+            lyon,
+            vec![
+                keyed_statement(erased, activity),
+                keyed_statement(kept, activity),
+            ],
+            Vec::new(),
+            keep_incoming,
+        )
+        .await
+        .expect("statements");
+        // Both nodes now hold the learner's key id in their caches.
+        assert_eq!(
+            payloads(node, lyon, &by_key("agent", erased)).await.len(),
+            stored + 1
+        );
+    }
+
+    let not_learner = |_: &str| false;
+    let erasure = crate::LearnerErasure {
+        tenant_id: lyon,
+        agent_key: erased,
+        badge_key: None,
+        lti_account: None,
+        daily_token: "none",
+        is_learner: &not_learner,
+        at: Utc::now(),
+        dry_run: true,
+    };
+    let counted = node_b.erase_learner(&erasure).await.expect("dry run");
+    assert_eq!(counted.statements, 2);
+    assert_eq!(
+        payloads(&node_a, lyon, &by_key("agent", erased))
+            .await
+            .len(),
+        2,
+        "a dry run keeps everything"
+    );
+
+    let removed = node_b
+        .erase_learner(&crate::LearnerErasure {
+            dry_run: false,
+            ..erasure
+        })
+        .await
+        .expect("erase");
+    assert_eq!(removed.statements, 2);
+    assert!(
+        payloads(&node_a, lyon, &by_key("agent", erased))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        payloads(&node_a, lyon, &by_key("agent", kept)).await.len(),
+        2
+    );
+
+    // The learner comes back, through the node that did not erase them: its cached id is gone with the erasure, so
+    // the new statement gets a new key that both nodes find.
+    let again = keyed_statement(erased, activity);
+    node_a
+        .insert_statements(lyon, vec![again.clone()], Vec::new(), keep_incoming)
+        .await
+        .expect("statement after the erasure");
+    for node in [&node_a, &node_b] {
+        assert_eq!(
+            payloads(node, lyon, &by_key("agent", erased)).await,
+            vec![again.payload.clone()]
+        );
+    }
+    node_b.close().await;
+}

@@ -13,6 +13,7 @@ mod connect;
 mod content;
 mod documents;
 mod entities;
+mod erasure;
 mod error;
 mod lrs_credentials;
 mod lti;
@@ -28,6 +29,7 @@ pub use cmi5::Cmi5Session;
 pub use connect::{Backend, ConnectError, ConnectOptions, PoolStats, SqliteSync, Storage};
 pub use content::{ContentPackage, NewContentPackage};
 pub use documents::{Document, DocumentKind, DocumentScope};
+pub use erasure::{AuditEntry, ERASED_REASON, ErasureCounts, LearnerErasure, NewAuditEntry};
 pub use error::StorageError;
 pub use lrs_credentials::{LrsCredential, NewLrsCredential};
 pub use lti::{

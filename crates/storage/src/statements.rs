@@ -6,12 +6,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -33,9 +34,21 @@ const QUERY_KEY_CACHE_ENTRIES: usize = 200_000;
 /// A query key: `(kind code, value)`.
 type Key = (String, String);
 
+/// The name of the query key cache's row in `cache_generations`.
+pub(crate) const QUERY_KEYS_GENERATION: &str = "query_keys";
+
+/// How long a query may trust the cache's generation before reading it again. Only queries about a learner erased
+/// in the meantime can notice: they miss that learner's newest statements for at most this long.
+const GENERATION_CHECK_EVERY: Duration = Duration::from_secs(1);
+
 /// Query key ids already read or written by this process, by tenant, kind and value. An id is never reused (the
 /// table's ids only grow), so an entry stays true while its row exists; ids written by a transaction enter the cache
 /// only once it committed. Several nodes each keep their own.
+///
+/// A learner's erasure deletes rows: it bumps the `query_keys` generation first, and a cache that sees another
+/// generation than its own starts again empty. Writers read the generation in their transaction, under a shared
+/// lock on PostgreSQL that the erasure's update waits for; an entry is kept only if the generation it was read
+/// under is still the cache's.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QueryKeyCache(Arc<Mutex<QueryKeyIds>>);
 
@@ -43,6 +56,8 @@ pub(crate) struct QueryKeyCache(Arc<Mutex<QueryKeyIds>>);
 struct QueryKeyIds {
     entries: usize,
     by_tenant: HashMap<Uuid, HashMap<String, HashMap<String, i64>>>,
+    generation: Option<i64>,
+    checked_at: Option<Instant>,
 }
 
 impl QueryKeyCache {
@@ -72,8 +87,46 @@ impl QueryKeyCache {
         (known, unknown)
     }
 
-    fn remember(&self, tenant_id: TenantId, learned: impl IntoIterator<Item = (Key, i64)>) {
+    /// Brings the cache to `generation`: empty again if it held another one.
+    fn sync(&self, generation: i64) {
         let mut cache = self.lock();
+        if cache.generation != Some(generation) {
+            cache.by_tenant.clear();
+            cache.entries = 0;
+            cache.generation = Some(generation);
+        }
+        cache.checked_at = Some(Instant::now());
+    }
+
+    /// The generation to read under, unless it is time to read it again.
+    fn fresh_generation(&self) -> Option<i64> {
+        let cache = self.lock();
+        match (cache.generation, cache.checked_at) {
+            (Some(generation), Some(at)) if at.elapsed() < GENERATION_CHECK_EVERY => {
+                Some(generation)
+            }
+            _ => None,
+        }
+    }
+
+    /// Forgets every id (this process erased rows).
+    pub(crate) fn clear(&self) {
+        let mut cache = self.lock();
+        cache.by_tenant.clear();
+        cache.entries = 0;
+        cache.generation = None;
+    }
+
+    fn remember(
+        &self,
+        tenant_id: TenantId,
+        generation: i64,
+        learned: impl IntoIterator<Item = (Key, i64)>,
+    ) {
+        let mut cache = self.lock();
+        if cache.generation != Some(generation) {
+            return;
+        }
         for ((kind, value), id) in learned {
             if cache.entries >= QUERY_KEY_CACHE_ENTRIES {
                 cache.by_tenant.clear();
@@ -274,6 +327,8 @@ impl Storage {
                 .or_default()
                 .extend(batch.statements.iter().flat_map(|s| s.keys.iter().cloned()));
         }
+        let generation = query_keys_generation(&txn, true).await?;
+        self.query_keys.sync(generation);
         let mut learned: HashMap<Uuid, HashMap<Key, i64>> = HashMap::new();
         for (tenant, keys) in &keys_by_tenant {
             let ids = self
@@ -311,7 +366,8 @@ impl Storage {
         }
         txn.commit().await?;
         for (tenant_id, ids) in learned {
-            self.query_keys.remember(TenantId(tenant_id), ids);
+            self.query_keys
+                .remember(TenantId(tenant_id), generation, ids);
         }
         for (tenant_id, definitions) in committed_definitions {
             self.activities.remember(tenant_id, definitions);
@@ -481,15 +537,30 @@ impl Storage {
         keys: &BTreeSet<Key>,
         create: bool,
     ) -> Result<HashMap<Key, i64>, StorageError> {
+        let generation = if create {
+            None
+        } else {
+            match self.query_keys.fresh_generation() {
+                Some(generation) => Some(generation),
+                None => {
+                    let generation = query_keys_generation(db, false).await?;
+                    self.query_keys.sync(generation);
+                    Some(generation)
+                }
+            }
+        };
         let (mut ids, unknown) = self.query_keys.split(tenant_id, keys);
         if unknown.is_empty() {
             return Ok(ids);
         }
         let found = Self::read_query_key_ids(db, tenant_id, &unknown).await?;
-        if !create {
+        if let Some(generation) = generation {
             // Read outside any transaction: these rows are committed, the cache may keep them now.
-            self.query_keys
-                .remember(tenant_id, found.iter().map(|(key, id)| (key.clone(), *id)));
+            self.query_keys.remember(
+                tenant_id,
+                generation,
+                found.iter().map(|(key, id)| (key.clone(), *id)),
+            );
             ids.extend(found);
             return Ok(ids);
         }
@@ -939,6 +1010,39 @@ fn merged_definitions(
 }
 
 /// Splits into chunks of `max` (a power of two), then of decreasing powers of two for the rest.
+/// The query key cache's generation. `share_lock`: in a writer's transaction on PostgreSQL, the row stays locked in
+/// share mode until the commit, so that an erasure (which updates it first) waits for the writer, and the writer for
+/// the erasure.
+pub(crate) async fn query_keys_generation<C: ConnectionTrait>(
+    db: &C,
+    share_lock: bool,
+) -> Result<i64, StorageError> {
+    let backend = db.get_database_backend();
+    let lock = if share_lock && backend == DbBackend::Postgres {
+        " FOR SHARE"
+    } else {
+        ""
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT generation FROM cache_generations WHERE name = {}{lock}",
+                if backend == DbBackend::Postgres {
+                    "$1"
+                } else {
+                    "?"
+                }
+            ),
+            [sea_orm::Value::from(QUERY_KEYS_GENERATION)],
+        ))
+        .await?
+        .ok_or_else(|| {
+            StorageError::Other(anyhow::anyhow!("cache_generations has no query_keys row"))
+        })?;
+    Ok(row.try_get("", "generation")?)
+}
+
 fn chunked_pow2<T>(items: Vec<T>, max: usize) -> Vec<Vec<T>> {
     let mut chunks = Vec::new();
     let mut remaining = items.len();

@@ -218,7 +218,7 @@ impl Hub {
             .ok_or_else(|| ResearchError::UnknownStudy(name_or_id.to_owned()))
     }
 
-    fn study_key(&self, study: &Study) -> anyhow::Result<Vec<u8>> {
+    pub(crate) fn study_key(&self, study: &Study) -> anyhow::Result<Vec<u8>> {
         self.settings
             .master_key
             .open(&sealing_label(study.id), &study.key_sealed)

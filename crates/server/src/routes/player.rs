@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/player/activity", web::post().to(activity))
         .route("/player/complete", web::post().to(complete))
         .route("/player/quiz", web::post().to(quiz))
+        .route("/player/my-data", web::post().to(my_data))
         .route(
             "/content/{content_id}/{version}/{path:.*}",
             web::get().to(file),
@@ -171,6 +172,22 @@ async fn home(hub: &Hub, request: &HttpRequest, form: PlayerForm) -> HttpRespons
             html(pages::player_overview(&overview, &form.session, &xapi))
         }
         Err(err) => failure(request, err),
+    }
+}
+
+/// Everything the hub holds about the session's learner, as a JSON file to download (GDPR art. 15 and 20).
+async fn my_data(hub: web::Data<Hub>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let form = read_form(&body);
+    match hub.player_learner_data(&form.session).await {
+        Ok(data) => HttpResponse::Ok()
+            .insert_header((CONTENT_TYPE, "application/json; charset=utf-8"))
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"classcode-mes-donnees.json\"",
+            ))
+            .body(serde_json::to_vec_pretty(&data).unwrap_or_default()),
+        Err(err) => failure(&request, err),
     }
 }
 

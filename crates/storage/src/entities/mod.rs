@@ -2,6 +2,7 @@
 
 pub(crate) mod activities;
 pub(crate) mod attachments;
+pub(crate) mod audit_log;
 pub(crate) mod badge_keys;
 pub(crate) mod badges;
 pub(crate) mod certifications;
@@ -11,6 +12,7 @@ pub(crate) mod content_packages;
 pub(crate) mod daily_learners;
 pub(crate) mod daily_stats;
 pub(crate) mod documents;
+pub(crate) mod learner_erasures;
 pub(crate) mod lrs_credentials;
 pub(crate) mod lti_deployments;
 pub(crate) mod lti_launches;

@@ -161,6 +161,16 @@ async fn ob3_credential(hub: web::Data<Hub>, file: web::Path<String>) -> HttpRes
         Ok(None) => return not_found("no such credential"),
         Err(err) => return unexpected(err),
     };
+    // Erased with its holder's data: only the revocation (its status list bit) remains.
+    if view.badge.ob3_credential.is_empty() {
+        return document(
+            StatusCode::GONE,
+            &json!({
+                "error": "erased",
+                "message": "this credential was withdrawn when its holder's data was erased; the status list shows it revoked",
+            }),
+        );
+    }
     match extension {
         "" | "json" => document(StatusCode::OK, &view.credential),
         "jwt" => bytes(

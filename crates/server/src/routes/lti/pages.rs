@@ -621,7 +621,7 @@ pub fn player_overview(
     let body = format!(
         "{PLAYER_STYLE}<main id=\"player\" data-launch-id=\"{launch}\" data-progress=\"{done}/{total}\" data-xapi=\"{xapi}\">{switch}<h1>{title}</h1><p>{summary}</p>\
 <p><label for=\"progress\">{progress_label}</label> <progress id=\"progress\" max=\"{total}\" value=\"{done}\">{done}/{total}</progress> {done}/{total}</p>\
-{resume}<ol class=\"activities\">{list}</ol><p class=\"my-badges\">{badges} {research}</p></main>{TRACKER_SCRIPT}",
+{resume}<ol class=\"activities\">{list}</ol><p class=\"my-badges\">{badges} {research} {my_data}</p></main>{TRACKER_SCRIPT}",
         launch = overview.claims.lid,
         xapi = esc(xapi),
         switch = language_switch(lang, "/player", session, None),
@@ -642,6 +642,14 @@ pub fn player_overview(
             session,
             None,
             t(lang, "Recherche et mes traces", "Research and my traces"),
+            "secondary"
+        ),
+        my_data = player_form(
+            lang,
+            "/player/my-data",
+            session,
+            None,
+            t(lang, "Télécharger mes données", "Download my data"),
             "secondary"
         ),
     );
