@@ -3,6 +3,8 @@
 use chrono::{TimeZone, Utc};
 
 use crate::test_db::TestDatabase;
+use sea_orm::ConnectionTrait;
+
 use crate::{NewTenant, Storage, StorageError};
 
 async fn fresh_storage() -> (TestDatabase, Storage) {
@@ -379,4 +381,25 @@ async fn an_erased_learner_is_gone_for_every_node_and_can_start_again() {
         );
     }
     node_b.close().await;
+}
+
+#[tokio::test]
+async fn an_older_node_starts_and_is_ready_on_a_database_a_newer_node_migrated() {
+    let (_database, storage) = fresh_storage().await;
+    // A newer binary applied a migration this one does not know.
+    storage
+        .db()
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000001_from_a_newer_hub', 0)",
+        )
+        .await
+        .expect("a newer migration");
+    assert!(
+        storage
+            .pending_migrations()
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+    assert!(storage.migrate_up().await.expect("migrate up").is_empty());
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use classcode_migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector, Statement,
+    ConnectionTrait, DatabaseConnection, DbBackend, SqlxPostgresConnector, SqlxSqliteConnector,
+    Statement,
 };
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -286,6 +287,10 @@ impl Storage {
     pub async fn migrate_up(&self) -> Result<Vec<String>, StorageError> {
         let _lock = self.lock_migrations().await?;
         let pending = self.pending_migrations().await?;
+        if pending.is_empty() {
+            // Nothing to do; also an older node starting after a newer one migrated, which Migrator::up refuses.
+            return Ok(pending);
+        }
         Migrator::up(&self.db, None)
             .await
             .context("running migrations")?;
@@ -303,13 +308,46 @@ impl Storage {
 
     /// Names of the migrations this binary knows that the database has not applied yet.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, StorageError> {
-        let pending = Migrator::get_pending_migrations_read_only(&self.db)
+        // Read the migration table directly: sea-orm-migration's own check fails when the database holds a
+        // migration this binary does not know, which is what older nodes see during a rolling upgrade once a newer
+        // node has migrated. Migrations only add, so an older node keeps serving.
+        let applied: std::collections::HashSet<String> = match self
+            .db
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT version FROM seaql_migrations",
+            ))
             .await
-            .context("reading applied migrations")?;
-        Ok(pending
-            .iter()
-            .map(|migration| migration.name().to_owned())
+        {
+            Ok(rows) => rows
+                .iter()
+                .map(|row| row.try_get::<String>("", "version"))
+                .collect::<Result<_, _>>()?,
+            // No migration table yet: nothing is applied.
+            Err(_) if !self.has_migration_table().await? => Default::default(),
+            Err(err) => return Err(err.into()),
+        };
+        Ok(Self::known_migrations()
+            .into_iter()
+            .filter(|name| !applied.contains(name))
             .collect())
+    }
+
+    async fn has_migration_table(&self) -> Result<bool, StorageError> {
+        let sql = match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                "SELECT 1 AS found FROM information_schema.tables WHERE table_name = 'seaql_migrations' \
+                 AND table_schema = current_schema()"
+            }
+            _ => {
+                "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'"
+            }
+        };
+        Ok(!self
+            .db
+            .query_all_raw(Statement::from_string(self.db.get_database_backend(), sql))
+            .await?
+            .is_empty())
     }
 
     /// Names of every migration this binary knows, oldest first.
