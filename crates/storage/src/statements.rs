@@ -572,22 +572,21 @@ impl Storage {
         if missing.is_empty() {
             return Ok(ids);
         }
-        // In (kind, value) order, so that PostgreSQL writers adding the same new keys wait on each other in one order.
+        // On PostgreSQL new keys are committed at once, on a connection of their own, before the group's transaction
+        // reads their ids: inserted inside it, a key another writer is also adding makes that writer wait for this
+        // whole transaction (the unique index), and with many learners arriving, two writers did little but wait
+        // for each other. A key whose statements then fail to commit stays unused, which costs nothing. Its commit
+        // is relaxed, yet durable before any statement that uses it: the statements' synchronous commit flushes the
+        // log up to their own commit record, after the key's. An erasure cannot remove a key in between: it waits
+        // for the share lock the group took on the generation first. On SQLite the group's transaction holds the
+        // only write lock, so keys are written inside it.
+        let backend = db.get_database_backend();
         for chunk in missing.chunks(KEY_ROWS_PER_INSERT / 4) {
-            let rows = chunk.iter().map(|(kind, value)| query_keys::ActiveModel {
-                id: sea_orm::ActiveValue::NotSet,
-                tenant_id: Set(tenant_id.0),
-                kind: Set(kind.clone()),
-                value: Set(value.clone()),
-            });
-            query_keys::Entity::insert_many(rows)
-                .on_conflict_do_nothing_on([
-                    query_keys::Column::TenantId,
-                    query_keys::Column::Kind,
-                    query_keys::Column::Value,
-                ])
-                .exec_without_returning(db)
-                .await?;
+            if backend == DbBackend::Postgres {
+                insert_query_keys(self.relaxed(), tenant_id, chunk).await?;
+            } else {
+                insert_query_keys(db, tenant_id, chunk).await?;
+            }
         }
         ids.extend(Self::read_query_key_ids(db, tenant_id, &missing).await?);
         Ok(ids)
@@ -599,25 +598,60 @@ impl Storage {
         keys: &[Key],
     ) -> Result<HashMap<Key, i64>, StorageError> {
         let mut ids = HashMap::with_capacity(keys.len());
-        let wanted: BTreeSet<&Key> = keys.iter().collect();
-        for chunk in keys.chunks(KEY_ROWS_PER_INSERT / 2) {
-            let mut values: Vec<&str> = chunk.iter().map(|(_, value)| value.as_str()).collect();
+        // One query per kind: `tenant_id = ? AND kind = ? AND value IN (…)` is a probe of the unique index per value.
+        // With several kinds in one `IN` as well, PostgreSQL's planner prefers to scan every key of the tenant,
+        // which grows with the learners (18 ms at 45 000 keys, for each group of statements that brings a new key).
+        let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (kind, value) in keys {
+            by_kind
+                .entry(kind.as_str())
+                .or_default()
+                .push(value.as_str());
+        }
+        let backend = db.get_database_backend();
+        for (kind, mut values) in by_kind {
             values.sort_unstable();
             values.dedup();
-            let rows: Vec<(i64, String, String)> = query_keys::Entity::find()
-                .select_only()
-                .column(query_keys::Column::Id)
-                .column(query_keys::Column::Kind)
-                .column(query_keys::Column::Value)
-                .filter(query_keys::Column::TenantId.eq(tenant_id.0))
-                .filter(query_keys::Column::Value.is_in(values))
-                .into_tuple()
-                .all(db)
-                .await?;
-            for (id, kind, value) in rows {
-                let key = (kind, value);
-                if wanted.contains(&key) {
-                    ids.insert(key, id);
+            for chunk in values.chunks(KEY_ROWS_PER_INSERT / 2) {
+                if backend == DbBackend::Postgres {
+                    // A lookup per value through the unique index, whatever plan the prepared statement settles
+                    // on: with `value IN ($3, …)`, PostgreSQL's generic plan (used after a few runs) filtered every
+                    // key of the kind instead (30 ms at 15 000 agents).
+                    let rows = chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(index, _)| format!("(${}::text)", index + 3))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "SELECT v.value, (SELECT q.id FROM query_keys q WHERE q.tenant_id = $1 AND q.kind = $2 \
+                         AND q.value = v.value) AS id FROM (VALUES {rows}) AS v(value)"
+                    );
+                    let mut values: Vec<sea_orm::Value> = vec![tenant_id.0.into(), kind.into()];
+                    values.extend(chunk.iter().map(|value| sea_orm::Value::from(*value)));
+                    for row in db
+                        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+                        .await?
+                    {
+                        let value: String = row.try_get("", "value")?;
+                        if let Some(id) = row.try_get::<Option<i64>>("", "id")? {
+                            ids.insert((kind.to_owned(), value), id);
+                        }
+                    }
+                    continue;
+                }
+                let rows: Vec<(i64, String)> = query_keys::Entity::find()
+                    .select_only()
+                    .column(query_keys::Column::Id)
+                    .column(query_keys::Column::Value)
+                    .filter(query_keys::Column::TenantId.eq(tenant_id.0))
+                    .filter(query_keys::Column::Kind.eq(kind))
+                    .filter(query_keys::Column::Value.is_in(chunk.iter().copied()))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                for (id, value) in rows {
+                    ids.insert((kind.to_owned(), value), id);
                 }
             }
         }
@@ -1041,6 +1075,30 @@ pub(crate) async fn query_keys_generation<C: ConnectionTrait>(
             StorageError::Other(anyhow::anyhow!("cache_generations has no query_keys row"))
         })?;
     Ok(row.try_get("", "generation")?)
+}
+
+/// Writes query keys that may already exist, in (kind, value) order so that writers adding the same keys wait on each
+/// other in one order.
+async fn insert_query_keys<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: TenantId,
+    keys: &[Key],
+) -> Result<(), StorageError> {
+    let rows = keys.iter().map(|(kind, value)| query_keys::ActiveModel {
+        id: sea_orm::ActiveValue::NotSet,
+        tenant_id: Set(tenant_id.0),
+        kind: Set(kind.clone()),
+        value: Set(value.clone()),
+    });
+    query_keys::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([
+            query_keys::Column::TenantId,
+            query_keys::Column::Kind,
+            query_keys::Column::Value,
+        ])
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 fn chunked_pow2<T>(items: Vec<T>, max: usize) -> Vec<Vec<T>> {
