@@ -304,3 +304,52 @@ async fn a_hub_behind_https_asks_browsers_to_keep_to_it_and_configured_origins_m
         "'self' https://*.instructure.com"
     );
 }
+
+#[tokio::test]
+async fn a_credential_or_an_address_over_its_rate_gets_429_with_retry_after_and_the_probes_never_do()
+ {
+    let app = classcode_test_support::spawn_app_with(|settings| {
+        // One request back every 100 s: nothing refills while the test runs.
+        settings.limits.per_credential_per_sec = 0.01;
+        settings.limits.per_credential_burst = 6;
+        settings.limits.per_address_per_sec = 0.01;
+        settings.limits.per_address_burst = 14;
+    })
+    .await;
+    // The set-up: five admin requests (the admin token is a credential too), from the one test address.
+    app.create_tenant("lyon").await;
+    let first = app.lrs_client("lyon", &["all"]).await;
+    let second = app.lrs_client("lyon", &["all"]).await;
+    // Six requests at once pass with one credential; the seventh is refused, with a reason and a delay.
+    for _ in 0..6 {
+        assert_eq!(first.get("/statements?limit=1").await.status(), 200);
+    }
+    let refused = first.get("/statements?limit=1").await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=100).contains(&retry_after), "{retry_after}");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited");
+    assert!(body["message"].as_str().unwrap().contains("credential"));
+    // Another credential has its own allowance, until the address runs out of its own.
+    assert_eq!(second.get("/statements?limit=1").await.status(), 200);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(app.get("/xapi/about").await.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let over: serde_json::Value = app.get("/xapi/about").await.json().await.unwrap();
+    assert!(
+        over["message"].as_str().unwrap().contains("address"),
+        "{over}"
+    );
+    // Probes and metrics are never limited.
+    for _ in 0..20 {
+        assert_eq!(app.get("/healthz").await.status(), 200);
+        assert_eq!(app.get("/metrics").await.status(), 200);
+    }
+}

@@ -119,6 +119,9 @@ impl Server {
             .args(["serve", "--bind", "127.0.0.1:0"])
             // The admin API, for benches that read the admin dashboard.
             .env("CLASSCODE__ADMIN__API_TOKEN", ADMIN_TOKEN)
+            // The bench's clients all come from one address with one credential: measure the hub, not its limits.
+            .env("CLASSCODE__LIMITS__PER_ADDRESS_PER_SEC", "0")
+            .env("CLASSCODE__LIMITS__PER_CREDENTIAL_PER_SEC", "0")
             .env(
                 "CLASSCODE__LOG__LEVEL",
                 "warn,classcode_server::startup=info",

@@ -650,11 +650,15 @@ async fn a_zipped_module_imports_like_its_folder_and_an_escaping_archive_is_refu
     assert!(String::from_utf8_lossy(&output.stderr).contains("would leave the package"));
 }
 
+/// A score post as the fake LMS saw it: URL, the status it answered, body, and when it arrived.
+type ScorePost = (String, u16, String, std::time::Instant);
+
 /// An LMS grade service played by the test: a token endpoint, and a scores endpoint that answers 503 until
-/// `accepting` is set, recording every score post (URL and body).
+/// `accepting` is set, recording every score post (URL and body); each score answer waits `delay` first.
 async fn fake_lms(
     accepting: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    scores: std::sync::Arc<std::sync::Mutex<Vec<(String, u16, String)>>>,
+    scores: std::sync::Arc<std::sync::Mutex<Vec<ScorePost>>>,
+    delay: Duration,
 ) -> String {
     use std::sync::atomic::Ordering;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -710,10 +714,13 @@ async fn fake_lms(
                     (503, "{}".to_owned())
                 };
                 if !target.starts_with("/token") {
-                    scores
-                        .lock()
-                        .unwrap()
-                        .push((target, status, body.to_owned()));
+                    scores.lock().unwrap().push((
+                        target,
+                        status,
+                        body.to_owned(),
+                        std::time::Instant::now(),
+                    ));
+                    tokio::time::sleep(delay).await;
                 }
                 let response = format!(
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
@@ -737,7 +744,7 @@ async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes
     let database = TestDatabase::create().await.unwrap();
     let accepting = Arc::new(AtomicBool::new(false));
     let scores = Arc::new(Mutex::new(Vec::new()));
-    let lms = fake_lms(accepting.clone(), scores.clone()).await;
+    let lms = fake_lms(accepting.clone(), scores.clone(), Duration::ZERO).await;
     let jwks = serve_jwks().await;
     cli_output(
         &database,
@@ -841,7 +848,7 @@ async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes
             .lock()
             .unwrap()
             .iter()
-            .all(|(_, status, _)| *status == 503)
+            .all(|(_, status, _, _)| *status == 503)
     );
 
     // The LMS is back and a new hub starts on the same database: the grade arrives, once.
@@ -849,14 +856,14 @@ async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes
     let _second = serve_with(&database, &fast).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let delivered: Vec<(String, u16, String)> = scores
+        let delivered: Vec<ScorePost> = scores
             .lock()
             .unwrap()
             .iter()
-            .filter(|(_, status, _)| *status == 200)
+            .filter(|(_, status, _, _)| *status == 200)
             .cloned()
             .collect();
-        if let Some((target, _, body)) = delivered.first() {
+        if let Some((target, _, body, _)) = delivered.first() {
             assert_eq!(target, "/lineitems/7/lineitem/scores?type_id=3");
             let score: serde_json::Value = serde_json::from_str(body).unwrap();
             assert_eq!(score["userId"], "u-1");
@@ -879,7 +886,7 @@ async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes
             .lock()
             .unwrap()
             .iter()
-            .filter(|(_, status, _)| *status == 200)
+            .filter(|(_, status, _, _)| *status == 200)
             .count(),
         1,
         "the grade is posted once"
@@ -925,6 +932,20 @@ async fn badges_commands_list_rotate_the_key_and_explain_a_bad_id() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("classcode badges list"), "{stderr}");
+
+    // The audit log holds the two rotations, newest first, by this user from the CLI; listing and the failed
+    // revocation changed nothing and are not there.
+    let audit: Value =
+        serde_json::from_str(&cli_output(&database, &["audit", "--json"]).await).unwrap();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["badges rotate-key", "badges rotate-key"]);
+    assert!(audit[0]["actor"].as_str().unwrap().starts_with("cli:"));
+    assert!(audit[0]["id"].as_i64().unwrap() > audit[1]["id"].as_i64().unwrap());
 }
 
 #[tokio::test]
@@ -1110,4 +1131,428 @@ async fn a_backup_taken_while_serving_restores_exactly_what_it_held() {
     assert!(!ok);
     assert!(stderr.contains("junk.sqlite"), "{stderr}");
     assert_eq!(tenant_names(&database).await, ["lyon", "nice"]);
+}
+
+/// Registers the test platform (its JWKS served here) with grades going to `lms`.
+async fn add_test_platform(database: &TestDatabase, lms: &str) {
+    use classcode_test_support::lti::{CLIENT, DEPLOYMENT, ISSUER, serve_jwks};
+    let jwks = serve_jwks().await;
+    cli_output(
+        database,
+        &[
+            "lti",
+            "platform",
+            "add",
+            "--issuer",
+            ISSUER,
+            "--client-id",
+            CLIENT,
+            "--auth-url",
+            "https://lms.example.org/auth",
+            "--token-url",
+            &format!("{lms}/token"),
+            "--jwks-url",
+            &jwks,
+            "--deployment-id",
+            DEPLOYMENT,
+        ],
+    )
+    .await;
+}
+
+/// Launches `subject` from the test platform with a line item at `lms`, and submits the final quiz blank: the hub
+/// scores it and queues one grade.
+async fn launch_and_submit_quiz(client: &reqwest::Client, base: &str, lms: &str, subject: &str) {
+    use classcode_test_support::lti::{attribute, claims, launch_at, login_at, sign};
+    let login = login_at(client, base).await;
+    let mut learner = claims(&login.nonce);
+    learner["sub"] = serde_json::json!(subject);
+    learner["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = serde_json::json!({
+        "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        "lineitem": format!("{lms}/lineitems/7/lineitem"),
+    });
+    let (status, page) = launch_at(
+        client,
+        base,
+        &sign(&learner),
+        &login.state,
+        Some(&login.cookie),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let submitted = client
+        .post(format!("{base}/player/quiz"))
+        .form(&[
+            ("session", attribute(&page, "data-session-token")),
+            ("activity", "fr.classcode.information#quiz-final"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 200);
+}
+
+/// Posts batches of statements until the hub stops answering; returns the ids of every batch it acknowledged.
+async fn ingest_until_refused(base: String, key: String, secret: String) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let mut acknowledged = Vec::new();
+    loop {
+        let batch: Vec<Value> = (0..20)
+            .map(|index| {
+                serde_json::json!({
+                    "id": uuid::Uuid::new_v4().to_string(),
+                    "actor": {"mbox": format!("mailto:learner{index}@example.org")},
+                    "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                    "object": {"id": "https://hub.example.org/content/fr.classcode.reseaux/intro"},
+                })
+            })
+            .collect();
+        let answer = client
+            .post(format!("{base}/xapi/statements"))
+            .basic_auth(&key, Some(&secret))
+            .header("x-experience-api-version", "2.0.0")
+            .json(&batch)
+            .send()
+            .await;
+        match answer {
+            Ok(response) if response.status() == 200 => {
+                acknowledged.extend(
+                    batch
+                        .iter()
+                        .map(|statement| statement["id"].as_str().unwrap().to_owned()),
+                );
+            }
+            // Killed mid-request, or refused once dead: not acknowledged, so not owed.
+            _ => return acknowledged,
+        }
+    }
+}
+
+#[tokio::test]
+async fn kill_9_during_ingest_and_grade_sending_loses_no_acknowledged_statement_and_sends_each_grade_once()
+ {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::atomic::AtomicBool;
+    use std::sync::{Arc, Mutex};
+
+    const LEARNERS: usize = 6;
+    // Each score answer takes this long: the kill lands while the hub is sending.
+    const LMS_DELAY: Duration = Duration::from_millis(1500);
+    let database = TestDatabase::create().await.unwrap();
+    let scores: Arc<Mutex<Vec<ScorePost>>> = Arc::new(Mutex::new(Vec::new()));
+    let lms = fake_lms(Arc::new(AtomicBool::new(true)), scores.clone(), LMS_DELAY).await;
+    add_test_platform(&database, &lms).await;
+    cli_output(
+        &database,
+        &["tenant", "create", "crash", "--display-name", "Crash"],
+    )
+    .await;
+    let credential: Value = serde_json::from_str(
+        &cli_output(
+            &database,
+            &[
+                "lrs",
+                "credentials",
+                "create",
+                "--tenant",
+                "crash",
+                "--json",
+            ],
+        )
+        .await,
+    )
+    .unwrap();
+    let key = credential["key"].as_str().unwrap().to_owned();
+    let secret = credential["secret"].as_str().unwrap().to_owned();
+    let settings = [
+        ("CLASSCODE__LTI__OUTBOX_POLL_MS", "100"),
+        ("CLASSCODE__LTI__OUTBOX_LEASE_SECS", "2"),
+        // Four clients at full speed from one address: past the default limits, which are not what is tested.
+        ("CLASSCODE__LIMITS__PER_ADDRESS_PER_SEC", "0"),
+        ("CLASSCODE__LIMITS__PER_CREDENTIAL_PER_SEC", "0"),
+    ];
+
+    let mut first = serve_with(&database, &settings).await;
+    let base = format!("http://{}", first.address);
+    let ingest: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(ingest_until_refused(
+                base.clone(),
+                key.clone(),
+                secret.clone(),
+            ))
+        })
+        .collect();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for learner in 0..LEARNERS {
+        launch_and_submit_quiz(&client, &base, &lms, &format!("u-{learner}")).await;
+    }
+    // Kill the hub once it has sent a grade or two: the others are queued, claimed or on the wire.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while scores.lock().unwrap().len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "no grade was sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = first.child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let killed_at = std::time::Instant::now();
+    let _ = first.child.wait().await;
+    let mut acknowledged = BTreeSet::new();
+    for task in ingest {
+        acknowledged.extend(task.await.unwrap());
+    }
+    let sent_before = scores.lock().unwrap().len();
+    assert!(
+        acknowledged.len() >= 100 && sent_before < LEARNERS,
+        "the kill came during ingest ({} acknowledged) and grade sending ({sent_before} of {LEARNERS} sent)",
+        acknowledged.len()
+    );
+
+    // A new hub on the same database sends what was left, once the dead node's leases end.
+    let second = serve_with(&database, &settings).await;
+    let base = format!("http://{}", second.address);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    let by_learner = |posts: &[ScorePost]| {
+        let mut by: BTreeMap<String, Vec<ScorePost>> = BTreeMap::new();
+        for post in posts.iter().filter(|post| post.1 == 200) {
+            let score: Value = serde_json::from_str(&post.2).unwrap();
+            by.entry(score["userId"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(post.clone());
+        }
+        by
+    };
+    while by_learner(&scores.lock().unwrap()).len() < LEARNERS {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "grades were lost: {:?}",
+            by_learner(&scores.lock().unwrap()).keys()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Time for any extra post to show.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (learner, posts) in by_learner(&scores.lock().unwrap()) {
+        // A post the LMS took in the instant before the kill never got its answer to the hub, which sends it again
+        // after the restart: the same score with the same timestamp, which an AGS platform keeps once. Any other
+        // grade arrives exactly once.
+        let on_the_wire = posts[0].3 <= killed_at && killed_at - posts[0].3 < LMS_DELAY * 2;
+        if on_the_wire && posts.len() == 2 {
+            assert_eq!(posts[0].2, posts[1].2, "a resent grade is the same score");
+        } else {
+            assert_eq!(
+                posts.len(),
+                1,
+                "{learner}'s grade was sent {} times",
+                posts.len()
+            );
+        }
+    }
+
+    // Every statement acknowledged before the kill is there.
+    let mut stored = BTreeSet::new();
+    let mut next = "/xapi/statements?limit=500".to_owned();
+    loop {
+        let page: Value = client
+            .get(format!("{base}{next}"))
+            .basic_auth(&key, Some(&secret))
+            .header("x-experience-api-version", "2.0.0")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for statement in page["statements"].as_array().unwrap() {
+            stored.insert(statement["id"].as_str().unwrap().to_owned());
+        }
+        match page["more"].as_str() {
+            Some(more) if !more.is_empty() => next = more.to_owned(),
+            _ => break,
+        }
+    }
+    let lost: Vec<&String> = acknowledged.difference(&stored).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged statements were lost, e.g. {:?}",
+        lost.len(),
+        acknowledged.len(),
+        lost.first()
+    );
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_postgresql_share_logins_statements_and_send_each_grade_once() {
+    use classcode_test_support::lti::{attribute, claims, launch_at, login_at, sign};
+    use std::sync::atomic::AtomicBool;
+    use std::sync::{Arc, Mutex};
+
+    let database = TestDatabase::create().await.unwrap();
+    if !database.url.starts_with("postgres") {
+        // On SQLite one process owns the database (login states live in its memory): nothing to share.
+        eprintln!("two nodes need PostgreSQL: set CLASSCODE_TEST_PG_URL");
+        return;
+    }
+    let scores: Arc<Mutex<Vec<ScorePost>>> = Arc::new(Mutex::new(Vec::new()));
+    let lms = fake_lms(
+        Arc::new(AtomicBool::new(true)),
+        scores.clone(),
+        Duration::ZERO,
+    )
+    .await;
+    add_test_platform(&database, &lms).await;
+    cli_output(
+        &database,
+        &["tenant", "create", "nodes", "--display-name", "Nodes"],
+    )
+    .await;
+    let credential: Value = serde_json::from_str(
+        &cli_output(
+            &database,
+            &[
+                "lrs",
+                "credentials",
+                "create",
+                "--tenant",
+                "nodes",
+                "--json",
+            ],
+        )
+        .await,
+    )
+    .unwrap();
+    let (key, secret) = (
+        credential["key"].as_str().unwrap().to_owned(),
+        credential["secret"].as_str().unwrap().to_owned(),
+    );
+    // What every node of a deployment shares: the database and the master key.
+    let settings = [
+        (
+            "CLASSCODE__SECURITY__MASTER_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+        ("CLASSCODE__LTI__OUTBOX_POLL_MS", "50"),
+    ];
+    let first = serve_with(&database, &settings).await;
+    let second = serve_with(&database, &settings).await;
+    let (one, two) = (
+        format!("http://{}", first.address),
+        format!("http://{}", second.address),
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Each learner logs in through one node and lands on the other; their quiz goes to the first node again.
+    for (subject, login_node, launch_node) in [("u-1", &one, &two), ("u-2", &two, &one)] {
+        let login = login_at(&client, login_node).await;
+        let mut learner = claims(&login.nonce);
+        learner["sub"] = serde_json::json!(subject);
+        learner["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = serde_json::json!({
+            "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+            "lineitem": format!("{lms}/lineitems/9/lineitem"),
+        });
+        let (status, page) = launch_at(
+            &client,
+            launch_node,
+            &sign(&learner),
+            &login.state,
+            Some(&login.cookie),
+        )
+        .await;
+        assert_eq!(
+            status, 200,
+            "a launch on the node that did not see the login: {page}"
+        );
+        let submitted = client
+            .post(format!("{login_node}/player/quiz"))
+            .form(&[
+                ("session", attribute(&page, "data-session-token")),
+                ("activity", "fr.classcode.information#quiz-final"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            submitted.status(),
+            200,
+            "a session made by one node works on the other"
+        );
+    }
+
+    // Statements written through both nodes are read through either.
+    let mut written = Vec::new();
+    for (index, node) in [&one, &two, &one, &two].into_iter().enumerate() {
+        let id = uuid::Uuid::new_v4().to_string();
+        let stored = client
+            .post(format!("{node}/xapi/statements"))
+            .basic_auth(&key, Some(&secret))
+            .header("x-experience-api-version", "2.0.0")
+            .json(&serde_json::json!({
+                "id": id,
+                "actor": {"mbox": format!("mailto:learner{index}@example.org")},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                "object": {"id": "https://hub.example.org/content/fr.classcode.reseaux"},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stored.status(), 200);
+        written.push(id);
+    }
+    for node in [&one, &two] {
+        let page: Value = client
+            .get(format!("{node}/xapi/statements?limit=100"))
+            .basic_auth(&key, Some(&secret))
+            .header("x-experience-api-version", "2.0.0")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let found: Vec<&str> = page["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|statement| statement["id"].as_str())
+            .collect();
+        assert!(
+            written.iter().all(|id| found.contains(&id.as_str())),
+            "{node}: {found:?}"
+        );
+    }
+
+    // Both nodes poll the outbox every 50 ms; each grade goes out once.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while scores.lock().unwrap().len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "grades were not sent"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let posts = scores.lock().unwrap().clone();
+    let mut users: Vec<String> = posts
+        .iter()
+        .map(|post| {
+            serde_json::from_str::<Value>(&post.2).unwrap()["userId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    users.sort();
+    assert_eq!(users, ["u-1", "u-2"], "each grade once, by either node");
 }

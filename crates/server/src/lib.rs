@@ -8,6 +8,7 @@
 pub mod error;
 pub mod metrics;
 pub mod middleware;
+pub mod rate_limit;
 pub mod routes;
 pub mod settings;
 pub mod startup;

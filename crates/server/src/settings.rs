@@ -32,6 +32,35 @@ pub struct Settings {
     pub content: ContentSettings,
     pub badges: BadgeSettings,
     pub dashboard: DashboardSettings,
+    pub limits: LimitsSettings,
+}
+
+/// Rate limits, per node (see `rate_limit.rs`); a rate of 0 turns a limit off.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSettings {
+    /// Requests a second, on average, from one client address.
+    pub per_address_per_sec: f64,
+    /// Requests at once from one client address.
+    pub per_address_burst: u32,
+    /// Requests a second, on average, with one credential (LRS or research key, admin token, launch token).
+    pub per_credential_per_sec: f64,
+    /// Requests at once with one credential.
+    pub per_credential_burst: u32,
+    /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a proxy that sets them).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for LimitsSettings {
+    fn default() -> Self {
+        LimitsSettings {
+            per_address_per_sec: 200.0,
+            per_address_burst: 400,
+            per_credential_per_sec: 500.0,
+            per_credential_burst: 1000,
+            trust_forwarded_for: false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -182,6 +211,7 @@ pub struct LtiSettings {
     pub outbox_poll_ms: u64,
     pub outbox_retry_base_ms: u64,
     pub outbox_max_attempts: i32,
+    pub outbox_lease_secs: i64,
     pub key_grace_secs: i64,
 }
 
@@ -195,6 +225,7 @@ impl Default for LtiSettings {
             outbox_poll_ms: hub.outbox_poll_ms,
             outbox_retry_base_ms: hub.outbox_retry_base_ms,
             outbox_max_attempts: hub.outbox_max_attempts,
+            outbox_lease_secs: hub.outbox_lease_secs,
             key_grace_secs: hub.key_grace_secs,
         }
     }
@@ -221,6 +252,7 @@ impl Default for Settings {
             content: ContentSettings::default(),
             badges: BadgeSettings::default(),
             dashboard: DashboardSettings::default(),
+            limits: LimitsSettings::default(),
         }
     }
 }
@@ -445,6 +477,7 @@ impl Settings {
                 outbox_poll_ms: self.lti.outbox_poll_ms,
                 outbox_retry_base_ms: self.lti.outbox_retry_base_ms,
                 outbox_max_attempts: self.lti.outbox_max_attempts,
+                outbox_lease_secs: self.lti.outbox_lease_secs.max(1),
                 key_grace_secs: self.lti.key_grace_secs,
             },
             research_dir: self.data_dir.join("research"),

@@ -14,6 +14,7 @@ use classcode_storage::Storage;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::middleware::{PagePolicy, observe, security_headers};
+use crate::rate_limit::{Limit, Limiter, RateLimits, rate_limit};
 use crate::routes;
 use crate::routes::admin::AdminAuth;
 use crate::routes::xapi::LrsConfig;
@@ -123,6 +124,17 @@ fn build_server(listener: TcpListener, settings: &Settings, hub: Hub) -> anyhow:
         https: settings.effective_public_url().starts_with("https://"),
         frame_ancestors: settings.security.frame_ancestors.clone(),
     });
+    let limits = web::Data::new(RateLimits {
+        per_address: Limiter::new(Limit {
+            per_sec: settings.limits.per_address_per_sec,
+            burst: settings.limits.per_address_burst,
+        }),
+        per_credential: Limiter::new(Limit {
+            per_sec: settings.limits.per_credential_per_sec,
+            burst: settings.limits.per_credential_burst,
+        }),
+        trust_forwarded_for: settings.limits.trust_forwarded_for,
+    });
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(hub.clone())
@@ -132,6 +144,8 @@ fn build_server(listener: TcpListener, settings: &Settings, hub: Hub) -> anyhow:
             .app_data(json_config(max_body_bytes))
             .app_data(web::PayloadConfig::new(max_body_bytes))
             .app_data(page_policy.clone())
+            .app_data(limits.clone())
+            .wrap(from_fn(rate_limit))
             .wrap(from_fn(security_headers))
             .wrap(from_fn(observe))
             .configure(routes::health::configure)

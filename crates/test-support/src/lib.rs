@@ -83,6 +83,9 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
     settings.admin.api_token = Secret::new(ADMIN_TOKEN);
     // Tests run aggregation passes themselves (`POST /api/admin/dashboard/refresh`), never in the background.
     settings.dashboard.aggregate_every_secs = 86_400;
+    // Tests send bursts from one address; the rate limits have tests of their own that turn them on.
+    settings.limits.per_address_per_sec = 0.0;
+    settings.limits.per_credential_per_sec = 0.0;
     settings
 }
 

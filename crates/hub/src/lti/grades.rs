@@ -28,8 +28,6 @@ const GRADED_VERBS: [&str; 3] = [
 const SCORE_MAXIMUM: f64 = 100.0;
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
-/// How long a claimed item is reserved for the node that claimed it.
-const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 
 /// What one pass of the outbox worker did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -168,9 +166,10 @@ impl Hub {
     /// One pass: claims due items and attempts each once.
     pub async fn run_outbox_once(&self) -> anyhow::Result<OutboxReport> {
         let now = Utc::now();
+        let lease = chrono::Duration::seconds(self.lti.settings.outbox_lease_secs);
         let items = self
             .storage
-            .claim_due_outbox_items(now, now + LEASE, 20)
+            .claim_due_outbox_items(now, now + lease, 20)
             .await?;
         let mut report = OutboxReport::default();
         for item in items {
@@ -201,7 +200,7 @@ impl Hub {
                     let delay = base
                         .saturating_mul(2u32.saturating_pow(exponent))
                         .min(MAX_BACKOFF);
-                    let next = now + chrono::Duration::from_std(delay).unwrap_or(LEASE);
+                    let next = now + chrono::Duration::from_std(delay).unwrap_or(lease);
                     tracing::warn!(outbox_id = %item.id, attempts, error = %error, "platform call failed, will retry");
                     self.storage
                         .update_outbox_attempt(

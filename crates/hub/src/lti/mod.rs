@@ -49,6 +49,9 @@ pub struct LtiSettings {
     pub outbox_retry_base_ms: u64,
     /// Attempts before a call is marked failed (it stays visible to admins).
     pub outbox_max_attempts: i32,
+    /// How long a claimed call is reserved for the node that claimed it, in seconds: a node that dies holding it
+    /// gives it up after this long, and another node sends it.
+    pub outbox_lease_secs: i64,
     /// How long a replaced signing key stays in the JWKS, in seconds.
     pub key_grace_secs: i64,
 }
@@ -62,6 +65,7 @@ impl Default for LtiSettings {
             outbox_poll_ms: 1000,
             outbox_retry_base_ms: 5000,
             outbox_max_attempts: 12,
+            outbox_lease_secs: 60,
             key_grace_secs: 24 * 3600,
         }
     }
