@@ -2,10 +2,12 @@
 //! a parcours (a TOML file of ordered steps across modules) and quizzes, with every problem reported with its
 //! file, line and column (`docs/content-format.md`); and cmi5 course packages (`cmi5.xml` and its AUs).
 //!
-//! Pure: the caller reads the files (a folder or a zip) into a [`PackageFiles`] map; nothing here touches the disk.
+//! Pure: the caller reads the files (a folder, or a zip with [`archive::read_zip`]) into a [`PackageFiles`] map;
+//! nothing here touches the disk.
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod cmi5;
 pub mod manifest;
 mod problems;
