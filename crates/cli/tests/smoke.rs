@@ -735,9 +735,7 @@ async fn fake_lms(
 
 #[tokio::test]
 async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes_and_restarts() {
-    use classcode_test_support::lti::{
-        CLIENT, DEPLOYMENT, ISSUER, attribute, claims, launch_at, login_at, serve_jwks, sign,
-    };
+    use classcode_test_support::lti::{attribute, claims, launch_at, login_at, sign};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
 
@@ -745,28 +743,7 @@ async fn a_grade_queued_while_the_lms_is_down_is_delivered_after_the_hub_crashes
     let accepting = Arc::new(AtomicBool::new(false));
     let scores = Arc::new(Mutex::new(Vec::new()));
     let lms = fake_lms(accepting.clone(), scores.clone(), Duration::ZERO).await;
-    let jwks = serve_jwks().await;
-    cli_output(
-        &database,
-        &[
-            "lti",
-            "platform",
-            "add",
-            "--issuer",
-            ISSUER,
-            "--client-id",
-            CLIENT,
-            "--auth-url",
-            "https://lms.example.org/auth",
-            "--token-url",
-            &format!("{lms}/token"),
-            "--jwks-url",
-            &jwks,
-            "--deployment-id",
-            DEPLOYMENT,
-        ],
-    )
-    .await;
+    add_test_platform(&database, &lms).await;
     let fast = [
         ("CLASSCODE__LTI__OUTBOX_POLL_MS", "100"),
         ("CLASSCODE__LTI__OUTBOX_RETRY_BASE_MS", "200"),
