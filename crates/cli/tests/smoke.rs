@@ -1110,6 +1110,27 @@ async fn a_backup_taken_while_serving_restores_exactly_what_it_held() {
     assert_eq!(tenant_names(&database).await, ["lyon", "nice"]);
 }
 
+/// Creates a tenant and an LRS credential for it with the CLI; returns its key and secret.
+async fn lrs_credential(database: &TestDatabase, tenant: &str) -> (String, String) {
+    cli_output(
+        database,
+        &["tenant", "create", tenant, "--display-name", tenant],
+    )
+    .await;
+    let credential: Value = serde_json::from_str(
+        &cli_output(
+            database,
+            &["lrs", "credentials", "create", "--tenant", tenant, "--json"],
+        )
+        .await,
+    )
+    .unwrap();
+    (
+        credential["key"].as_str().unwrap().to_owned(),
+        credential["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
 /// Registers the test platform (its JWKS served here) with grades going to `lms`.
 async fn add_test_platform(database: &TestDatabase, lms: &str) {
     use classcode_test_support::lti::{CLIENT, DEPLOYMENT, ISSUER, serve_jwks};
@@ -1219,28 +1240,7 @@ async fn kill_9_during_ingest_and_grade_sending_loses_no_acknowledged_statement_
     let scores: Arc<Mutex<Vec<ScorePost>>> = Arc::new(Mutex::new(Vec::new()));
     let lms = fake_lms(Arc::new(AtomicBool::new(true)), scores.clone(), LMS_DELAY).await;
     add_test_platform(&database, &lms).await;
-    cli_output(
-        &database,
-        &["tenant", "create", "crash", "--display-name", "Crash"],
-    )
-    .await;
-    let credential: Value = serde_json::from_str(
-        &cli_output(
-            &database,
-            &[
-                "lrs",
-                "credentials",
-                "create",
-                "--tenant",
-                "crash",
-                "--json",
-            ],
-        )
-        .await,
-    )
-    .unwrap();
-    let key = credential["key"].as_str().unwrap().to_owned();
-    let secret = credential["secret"].as_str().unwrap().to_owned();
+    let (key, secret) = lrs_credential(&database, "crash").await;
     let settings = [
         ("CLASSCODE__LTI__OUTBOX_POLL_MS", "100"),
         ("CLASSCODE__LTI__OUTBOX_LEASE_SECS", "2"),
@@ -1387,30 +1387,7 @@ async fn two_nodes_on_one_postgresql_share_logins_statements_and_send_each_grade
     )
     .await;
     add_test_platform(&database, &lms).await;
-    cli_output(
-        &database,
-        &["tenant", "create", "nodes", "--display-name", "Nodes"],
-    )
-    .await;
-    let credential: Value = serde_json::from_str(
-        &cli_output(
-            &database,
-            &[
-                "lrs",
-                "credentials",
-                "create",
-                "--tenant",
-                "nodes",
-                "--json",
-            ],
-        )
-        .await,
-    )
-    .unwrap();
-    let (key, secret) = (
-        credential["key"].as_str().unwrap().to_owned(),
-        credential["secret"].as_str().unwrap().to_owned(),
-    );
+    let (key, secret) = lrs_credential(&database, "nodes").await;
     // What every node of a deployment shares: the database and the master key.
     let settings = [
         (
