@@ -19,6 +19,7 @@ mod m20261129_000009_index_launches_by_link;
 mod m20261129_000010_create_daily_stats;
 mod m20261129_000011_query_key_dictionary;
 mod m20261129_000012_erasures_and_audit;
+mod m20261129_000013_admin_console;
 
 /// Every migration of the hub, oldest first.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_create_daily_stats::Migration),
             Box::new(m20261129_000011_query_key_dictionary::Migration),
             Box::new(m20261129_000012_erasures_and_audit::Migration),
+            Box::new(m20261129_000013_admin_console::Migration),
         ]
     }
 }

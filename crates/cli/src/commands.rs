@@ -7,9 +7,9 @@ use classcode_server::{Application, Settings, telemetry};
 use classcode_storage::Storage;
 
 use crate::{
-    BadgesAction, CertifyAction, Cli, Command, ConfigAction, ContentAction, CredentialsAction,
-    KeysAction, LearnerAction, LearnerArgs, LrsAction, LtiAction, MigrateAction, PlatformAction,
-    ResearchAction, StudyAction, TenantAction,
+    AdminAction, BadgesAction, CertifyAction, Cli, Command, ConfigAction, ContentAction,
+    CredentialsAction, KeysAction, LearnerAction, LearnerArgs, LrsAction, LtiAction, MigrateAction,
+    PlatformAction, ResearchAction, StudyAction, TenantAction,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -54,6 +54,8 @@ async fn dispatch(settings: Settings, command: Command) -> anyhow::Result<()> {
         Command::Restore { from, yes } => restore(settings, &from, yes).await,
         Command::Learner { action } => learner(settings, action).await,
         Command::Audit { limit, json } => audit(settings, limit, json).await,
+        Command::Admin { action } => admin(settings, action).await,
+        Command::Status { json } => status(settings, json).await,
     }
 }
 
@@ -105,6 +107,13 @@ fn audit_entry(command: &Command) -> Option<(String, String)> {
             _ => None,
         },
         Command::Restore { from, yes: true } => entry("restore", &from.display().to_string()),
+        Command::Admin { action } => match action {
+            AdminAction::Create { username, .. } => entry("admin create", username),
+            AdminAction::Disable { username } => entry("admin disable", username),
+            AdminAction::Enable { username } => entry("admin enable", username),
+            AdminAction::Password { username } => entry("admin password", username),
+            AdminAction::List { .. } => None,
+        },
         // The erasure records itself (what it removed, not whom).
         _ => None,
     }
@@ -191,6 +200,150 @@ async fn learner(settings: Settings, action: LearnerAction) -> anyhow::Result<()
     .await;
     storage.close().await;
     result
+}
+
+/// A new administrator password: `CLASSCODE_ADMIN_PASSWORD`, else the first line of standard input (asked for, and
+/// not echoed, on a terminal).
+fn read_admin_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if let Ok(password) = std::env::var("CLASSCODE_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!("password (12 characters or more): ");
+        std::io::stderr().flush().ok();
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if terminal {
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+    }
+    read.context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!(
+            "no password given: pipe it on standard input (`classcode admin create NAME < file`) or set CLASSCODE_ADMIN_PASSWORD"
+        );
+    }
+    Ok(password)
+}
+
+async fn admin(settings: Settings, action: AdminAction) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    let result = async {
+        match action {
+            AdminAction::Create { username, name } => {
+                let password = read_admin_password()?;
+                let account = hub
+                    .create_admin(&username, name.as_deref().unwrap_or(""), &password)
+                    .await?;
+                eprintln!(
+                    "created administrator {}; sign in at {}/admin/login",
+                    account.username,
+                    settings.effective_public_url()
+                );
+            }
+            AdminAction::List { json } => {
+                let accounts = hub.list_admins().await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&accounts)?);
+                } else {
+                    for account in &accounts {
+                        println!(
+                            "{:<24} {:<32} created {}{}",
+                            account.username,
+                            account.display_name,
+                            account.created_at.format("%Y-%m-%d"),
+                            if account.disabled_at.is_some() {
+                                "  (disabled)"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                    if accounts.is_empty() {
+                        eprintln!(
+                            "no local administrator: create one with `classcode admin create NAME`"
+                        );
+                    }
+                }
+            }
+            AdminAction::Disable { username } => {
+                hub.set_admin_disabled(&username, true).await?;
+                eprintln!("{username} is disabled and signed out");
+            }
+            AdminAction::Enable { username } => {
+                hub.set_admin_disabled(&username, false).await?;
+                eprintln!("{username} is enabled");
+            }
+            AdminAction::Password { username } => {
+                let password = read_admin_password()?;
+                hub.set_admin_password(&username, &password).await?;
+                eprintln!("{username} has a new password; their sessions ended");
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    storage.close().await;
+    result
+}
+
+async fn status(settings: Settings, json: bool) -> anyhow::Result<()> {
+    let storage = open_current_storage(&settings).await?;
+    let hub = hub_for(&settings, &storage)?;
+    let status = hub.admin_status().await;
+    storage.close().await;
+    let status = status?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "version": env!("CARGO_PKG_VERSION"),
+                "status": status,
+            }))?
+        );
+        return Ok(());
+    }
+    let counts = &status.counts;
+    println!("classcode {}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "database      {} ({}){}",
+        status.backend,
+        if status.ready { "ready" } else { "not ready" },
+        if status.pending_migrations.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", pending migrations: {}",
+                status.pending_migrations.join(", ")
+            )
+        }
+    );
+    println!(
+        "grade outbox  {} pending, {} failed{}",
+        counts.outbox_pending,
+        counts.outbox_failed,
+        counts
+            .outbox_oldest_pending
+            .map(|at| format!(", oldest since {}", at.to_rfc3339()))
+            .unwrap_or_default()
+    );
+    println!(
+        "tenants {}  platforms {}  statements {}  certifications {}  badges {} ({} revoked)",
+        counts.tenants,
+        counts.platforms,
+        counts.statements,
+        counts.certifications,
+        counts.badges_issued,
+        counts.badges_revoked
+    );
+    Ok(())
 }
 
 async fn audit(settings: Settings, limit: u64, json: bool) -> anyhow::Result<()> {

@@ -124,6 +124,16 @@ enum Command {
         #[command(subcommand)]
         action: LearnerAction,
     },
+    /// Local administrators of the console (/admin): beside single sign-on, or instead of it.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// The hub's state, as the console's status page shows it: version, database, grade outbox, counts.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit log: who changed what, from the admin API and this CLI, newest first.
     Audit {
         /// How many entries.
@@ -132,6 +142,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The password of a local administrator is never an argument (it would show in the process list): it is the first
+/// line of standard input, or the value of `CLASSCODE_ADMIN_PASSWORD`.
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create a local administrator; the password (12 characters or more) is read from standard input.
+    Create {
+        username: String,
+        /// The name the console shows (the username when absent).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List local administrators.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an administrator and end their console sessions.
+    Disable { username: String },
+    /// Enable a disabled administrator.
+    Enable { username: String },
+    /// Set a new password (read from standard input) and end the administrator's sessions.
+    Password { username: String },
 }
 
 /// Names a learner in a tenant: by xAPI agent, or by their LMS user id on the tenant's platform.

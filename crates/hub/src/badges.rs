@@ -101,6 +101,17 @@ impl BadgeView {
     }
 }
 
+/// What an admin looks for among the issued badges.
+#[derive(Clone, Debug, Default)]
+pub struct BadgeSearch {
+    pub content_id: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    pub standing: Option<String>,
+    /// A piece of the badge's id or of its content id.
+    pub text: Option<String>,
+    pub limit: usize,
+}
+
 /// What went wrong with an admin's action on a badge.
 #[derive(Debug, thiserror::Error)]
 pub enum BadgeError {
@@ -618,6 +629,34 @@ impl Hub {
             .into_iter()
             .map(|badge| self.view_of(badge, &keys, now))
             .collect())
+    }
+
+    /// The badges an admin searches for, newest first: by content, by standing (`active`, `expired`, `revoked`), by a
+    /// piece of the badge id or content id, at most `limit`.
+    pub async fn search_badges(&self, search: &BadgeSearch) -> anyhow::Result<Vec<BadgeView>> {
+        let query = search.text.as_deref().map(str::to_lowercase);
+        let mut found: Vec<BadgeView> = self
+            .list_badges(None)
+            .await?
+            .into_iter()
+            .filter(|view| {
+                search
+                    .content_id
+                    .as_deref()
+                    .is_none_or(|content| view.badge.content_id == content)
+                    && search
+                        .standing
+                        .as_deref()
+                        .is_none_or(|standing| view.standing.as_str() == standing)
+                    && query.as_deref().is_none_or(|text| {
+                        view.badge.id.to_string().contains(text)
+                            || view.badge.content_id.to_lowercase().contains(text)
+                    })
+            })
+            .collect();
+        found.sort_by_key(|view| std::cmp::Reverse(view.badge.issued_at));
+        found.truncate(search.limit);
+        Ok(found)
     }
 
     /// A learner's badges in their tenant.

@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod badges;
 pub mod catalog;
 pub mod certification;
@@ -45,6 +46,8 @@ pub struct HubSettings {
     pub research_dir: std::path::PathBuf,
     /// Whether this node runs the outbox worker (calls to platforms); the CLI's one-shot commands do not.
     pub run_workers: bool,
+    /// Who may sign in to the admin console, and how.
+    pub admin: admin::AdminSettings,
 }
 
 /// The hub's use cases over one storage handle. Cheap to clone.
@@ -55,6 +58,7 @@ pub struct Hub {
     credential_cache: Arc<lrs::CredentialCache>,
     statement_writer: Arc<lrs::StatementWriter>,
     lti: Arc<lti::LtiState>,
+    admin: Arc<admin::AdminState>,
 }
 
 impl Hub {
@@ -77,6 +81,7 @@ impl Hub {
             credential_cache: Arc::new(lrs::CredentialCache::default()),
             statement_writer,
             lti,
+            admin: Arc::new(admin::AdminState::default()),
         };
         if run_workers {
             hub.spawn_outbox_worker();

@@ -231,11 +231,56 @@ impl Default for LtiSettings {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdminSettings {
-    /// Bearer token of the admin HTTP API (`/api/admin/…`); empty turns that API off.
+    /// Bearer token of the admin HTTP API (`/api/admin/…`) for scripts; empty: only console sessions.
     pub api_token: Secret,
+    /// How long a console session lasts after signing in, in hours.
+    pub session_hours: u32,
+    /// Single sign-on to the console.
+    pub oidc: OidcSettings,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        AdminSettings {
+            api_token: Secret::default(),
+            session_hours: 8,
+            oidc: OidcSettings::default(),
+        }
+    }
+}
+
+/// The OpenID Connect provider of the console's single sign-on; an empty issuer turns it off.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcSettings {
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scopes: Vec<String>,
+    pub roles_claim: String,
+    pub admin_roles: Vec<String>,
+    pub label: String,
+}
+
+impl Default for OidcSettings {
+    fn default() -> Self {
+        OidcSettings {
+            issuer_url: String::new(),
+            client_id: String::new(),
+            client_secret: Secret::default(),
+            scopes: vec![
+                "openid".to_owned(),
+                "profile".to_owned(),
+                "email".to_owned(),
+            ],
+            roles_claim: "roles".to_owned(),
+            admin_roles: vec!["classcode-admin".to_owned()],
+            label: "votre établissement".to_owned(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -390,6 +435,34 @@ impl Settings {
                 "lrs.max_statements_per_page must be at least 1".to_owned(),
             ));
         }
+        let oidc = &self.admin.oidc;
+        if !oidc.issuer_url.is_empty() {
+            if !matches!(
+                Url::parse(&oidc.issuer_url)
+                    .map(|url| url.scheme().to_owned())
+                    .as_deref(),
+                Ok("https" | "http")
+            ) {
+                return Err(SettingsError(
+                    "admin.oidc.issuer_url must be the provider's https:// issuer URL".to_owned(),
+                ));
+            }
+            if oidc.client_id.is_empty() || oidc.client_secret.is_empty() {
+                return Err(SettingsError(
+                    "admin.oidc needs client_id and client_secret (register the hub at the provider with the redirect URI <public_url>/admin/oidc/callback)".to_owned(),
+                ));
+            }
+            if oidc.admin_roles.is_empty() || oidc.roles_claim.is_empty() {
+                return Err(SettingsError(
+                    "admin.oidc needs roles_claim and at least one of admin_roles: without them nobody could be an administrator".to_owned(),
+                ));
+            }
+        }
+        if self.admin.session_hours == 0 {
+            return Err(SettingsError(
+                "admin.session_hours must be at least 1".to_owned(),
+            ));
+        }
         if self.server.max_body_bytes < 1024 {
             return Err(SettingsError(
                 "server.max_body_bytes must be at least 1024".to_owned(),
@@ -493,6 +566,20 @@ impl Settings {
                 valid_for_days: Some(self.badges.valid_for_days).filter(|days| *days > 0),
             },
             run_workers,
+            admin: classcode_hub::admin::AdminSettings {
+                session_lifetime: chrono::Duration::hours(i64::from(self.admin.session_hours)),
+                oidc: (!self.admin.oidc.issuer_url.is_empty()).then(|| {
+                    classcode_hub::admin::OidcSettings {
+                        issuer_url: self.admin.oidc.issuer_url.clone(),
+                        client_id: self.admin.oidc.client_id.clone(),
+                        client_secret: self.admin.oidc.client_secret.expose().to_owned(),
+                        scopes: self.admin.oidc.scopes.clone(),
+                        roles_claim: self.admin.oidc.roles_claim.clone(),
+                        admin_roles: self.admin.oidc.admin_roles.clone(),
+                        label: self.admin.oidc.label.clone(),
+                    }
+                }),
+            },
         })
     }
 }

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod admin;
 mod backup;
 mod badges;
 mod certifications;
@@ -22,6 +23,7 @@ mod statements;
 mod stats;
 mod tenants;
 
+pub use admin::{AdminAccount, AdminLogin, AdminSession, NewAdminAccount, StatusCounts};
 pub use backup::{BackupSummary, check_sqlite_backup};
 pub use badges::{Badge, BadgeKey};
 pub use certifications::{Certification, CertificationStatus};

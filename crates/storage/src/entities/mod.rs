@@ -1,6 +1,9 @@
 //! sea-orm entities. They mirror the migrations and stay private to this crate.
 
 pub(crate) mod activities;
+pub(crate) mod admin_accounts;
+pub(crate) mod admin_logins;
+pub(crate) mod admin_sessions;
 pub(crate) mod attachments;
 pub(crate) mod audit_log;
 pub(crate) mod badge_keys;
