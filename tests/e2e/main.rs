@@ -11,6 +11,7 @@ mod admin_dashboard;
 mod badges;
 mod certification;
 mod cmi5;
+mod console;
 mod dashboard;
 mod learners;
 mod lrs_access;

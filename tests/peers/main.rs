@@ -331,3 +331,111 @@ async fn the_class_dashboard_passes_axe_core_in_headless_chromium() {
     )
     .await;
 }
+
+/// Starts the OpenID Connect provider of `tests/peers/oidc` (npm `oidc-provider`) on `port`, for a client whose
+/// redirect URI is `redirect_uri`, and waits for its "listening" line. The child dies with the handle.
+async fn start_oidc_provider(port: u16, redirect_uri: &str) -> tokio::process::Child {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = Command::new("node")
+        .arg(peers_dir().join("oidc/provider.mjs"))
+        .env("OIDC_PORT", port.to_string())
+        .env("OIDC_CLIENT_ID", "classcode-hub")
+        .env("OIDC_CLIENT_SECRET", "hub-secret-for-tests")
+        .env("OIDC_REDIRECT_URI", redirect_uri)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs tests/peers/oidc/provider.mjs");
+    let stdout = child.stdout.take().expect("the provider's stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the provider starts within 30 s")
+        .expect("the provider's output")
+        .expect("a line from the provider");
+    assert!(line.starts_with("oidc-provider listening on"), "{line}");
+    child
+}
+
+#[tokio::test]
+async fn the_admin_console_signs_in_through_oidc_provider_imports_a_package_and_revokes_a_badge() {
+    use classcode_test_support::lti::{
+        CMI5_SAMPLE, app_with_platform_configured, certify_learner, zip_folder,
+    };
+    assert!(
+        peers_dir().join("browser/node_modules/axe-core").exists(),
+        "run `npm ci` in tests/peers/browser first"
+    );
+    assert!(
+        peers_dir().join("oidc/node_modules/oidc-provider").exists(),
+        "run `npm ci` in tests/peers/oidc first"
+    );
+    // The provider's port is chosen before the hub starts: the hub's settings name its issuer.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let app = app_with_platform_configured("https://lms.example.org/auth", |settings| {
+        let oidc = &mut settings.admin.oidc;
+        oidc.issuer_url = issuer.clone();
+        oidc.client_id = "classcode-hub".to_owned();
+        oidc.client_secret = classcode_server::settings::Secret::new("hub-secret-for-tests");
+        oidc.scopes = ["openid", "profile", "email", "roles"]
+            .map(str::to_owned)
+            .to_vec();
+        oidc.label = "le fournisseur de test".to_owned();
+    })
+    .await;
+    let _provider = start_oidc_provider(port, &app.url("/admin/oidc/callback")).await;
+    certify_learner(&app).await;
+    let badges: Vec<serde_json::Value> = app
+        .admin_get("/api/admin/badges")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let badge_id = badges[0]["id"].as_str().unwrap().to_owned();
+    let packages = std::env::temp_dir().join(format!("classcode-console-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&packages).unwrap();
+    let good = packages.join("compter-en-binaire.zip");
+    let bad = packages.join("broken.zip");
+    std::fs::write(&good, zip_folder(std::path::Path::new(CMI5_SAMPLE), None)).unwrap();
+    std::fs::write(
+        &bad,
+        zip_folder(
+            std::path::Path::new(CMI5_SAMPLE),
+            Some(("<courseStructure", "<courseStructur")),
+        ),
+    )
+    .unwrap();
+
+    run_script(
+        "node",
+        &peers_dir().join("browser/console.mjs"),
+        &[
+            ("HUB", &app.address),
+            ("CONTENT_ZIP", good.to_str().unwrap()),
+            ("BAD_ZIP", bad.to_str().unwrap()),
+            ("BADGE_ID", &badge_id),
+        ],
+        "console:",
+    )
+    .await;
+    std::fs::remove_dir_all(&packages).ok();
+
+    let badge: serde_json::Value = app
+        .admin_get("/api/admin/badges")
+        .await
+        .json::<Vec<serde_json::Value>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|badge| badge["id"] == badge_id.as_str())
+        .unwrap();
+    assert!(
+        badge["revoked_at"].is_string(),
+        "the browser revoked the badge: {badge}"
+    );
+}

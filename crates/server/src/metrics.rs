@@ -1,7 +1,7 @@
 //! Prometheus metrics held by the application (no global recorder, so that several apps can share a process).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use classcode_storage::PoolStats;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusRecorder};
@@ -15,6 +15,7 @@ const LATENCY_BUCKETS: &[f64] = &[
 #[derive(Clone)]
 pub struct Metrics {
     recorder: Arc<PrometheusRecorder>,
+    started: Instant,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -33,6 +34,7 @@ impl Metrics {
             .build_recorder();
         Ok(Metrics {
             recorder: Arc::new(recorder),
+            started: Instant::now(),
         })
     }
 
@@ -69,5 +71,62 @@ impl Metrics {
         let handle = self.recorder.handle();
         handle.run_upkeep();
         handle.render()
+    }
+
+    /// How long this application has been running.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// A few figures read off the rendered metrics, for the console: requests served, answers by class, requests
+    /// in flight, the mean latency and the pool.
+    pub fn summary(&self, pool: PoolStats, backend: &'static str) -> Vec<(&'static str, f64)> {
+        let text = self.render(pool, backend);
+        let mut requests = 0.0;
+        let mut client_errors = 0.0;
+        let mut server_errors = 0.0;
+        let mut in_flight = 0.0;
+        let mut latency_sum = 0.0;
+        let mut latency_count = 0.0;
+        for line in text.lines().filter(|line| !line.starts_with('#')) {
+            let Some((series, value)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let Ok(value) = value.parse::<f64>() else {
+                continue;
+            };
+            let name = series.split('{').next().unwrap_or(series);
+            match name {
+                "http_requests_total" => {
+                    requests += value;
+                    if series.contains("status=\"4") {
+                        client_errors += value;
+                    } else if series.contains("status=\"5") {
+                        server_errors += value;
+                    }
+                }
+                "http_requests_in_flight" => in_flight += value,
+                "http_request_duration_seconds_sum" => latency_sum += value,
+                "http_request_duration_seconds_count" => latency_count += value,
+                _ => {}
+            }
+        }
+        let mean_latency_ms = if latency_count > 0.0 {
+            latency_sum / latency_count * 1000.0
+        } else {
+            0.0
+        };
+        vec![
+            ("http_requests", requests),
+            ("http_4xx", client_errors),
+            ("http_5xx", server_errors),
+            ("http_in_flight", in_flight),
+            (
+                "http_mean_latency_ms",
+                (mean_latency_ms * 10.0).round() / 10.0,
+            ),
+            ("db_pool_connections", f64::from(pool.size)),
+            ("db_pool_idle_connections", f64::from(pool.idle)),
+        ]
     }
 }

@@ -206,7 +206,11 @@ pub async fn audit_admin(
             .join("/");
         let details = serde_json::json!({"status": res.status().as_u16(), "params": params});
         let action = format!("{} {route}", request.method());
-        if let Err(err) = hub.audit("admin-token", &action, &target, details).await {
+        let actor = request
+            .extensions()
+            .get::<crate::routes::admin::AdminActor>()
+            .map_or_else(|| "admin-token".to_owned(), |actor| actor.0.clone());
+        if let Err(err) = hub.audit(&actor, &action, &target, details).await {
             tracing::error!(error = %err, action, "could not record an admin action in the audit log");
         }
     }

@@ -156,6 +156,7 @@ fn build_server(listener: TcpListener, settings: &Settings, hub: Hub) -> anyhow:
             .configure(routes::research::configure)
             .configure(routes::dashboard::configure)
             .configure(routes::admin_page::configure)
+            .configure(routes::console::configure)
             .configure(routes::player::configure)
             .configure(|cfg| routes::xapi::configure(cfg, &lrs_path))
             .default_service(web::to(not_found))

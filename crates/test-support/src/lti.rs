@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::{TestApp, spawn_app};
+use crate::TestApp;
 
 pub const PLATFORM_KEY: &[u8] = include_bytes!("../../lti/testdata/platform-key.pem");
 pub const OTHER_KEY: &[u8] = include_bytes!("../../lti/testdata/other-key.pem");
@@ -50,8 +50,16 @@ pub async fn app_with_platform() -> TestApp {
 
 /// The hub with the test platform registered, whose OIDC authorization endpoint is `auth_url`.
 pub async fn app_with_platform_at(auth_url: &str) -> TestApp {
+    app_with_platform_configured(auth_url, |_| {}).await
+}
+
+/// The hub, with its settings adjusted by `configure`, and the test platform registered.
+pub async fn app_with_platform_configured(
+    auth_url: &str,
+    configure: impl FnOnce(&mut classcode_server::Settings),
+) -> TestApp {
     let jwks_url = serve_jwks().await;
-    let app = spawn_app().await;
+    let app = crate::spawn_app_with(configure).await;
     let response = app
         .admin_post(
             "/api/admin/lti/platforms",

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_page;
 pub mod badges;
+pub mod console;
 pub mod dashboard;
 pub mod health;
 pub mod lti;

@@ -43,11 +43,47 @@ fn badge_id(id: &str) -> Result<Uuid, ApiError> {
     })
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BadgeQuery {
+    content_id: Option<String>,
+    standing: Option<String>,
+    q: Option<String>,
+    limit: Option<usize>,
+}
+
 #[tracing::instrument(skip_all)]
 #[get("/badges")]
-async fn list_badges(_admin: AdminCaller, hub: web::Data<Hub>) -> Result<HttpResponse, ApiError> {
+async fn list_badges(
+    _admin: AdminCaller,
+    hub: web::Data<Hub>,
+    query: web::Query<BadgeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    if let Some(standing) = &query.standing
+        && !matches!(standing.as_str(), "active" | "expired" | "revoked")
+    {
+        return Err(ApiError::bad_request(
+            "invalid_standing",
+            "standing is active, expired or revoked",
+        ));
+    }
+    let limit = query.limit.unwrap_or(1000);
+    if limit == 0 || limit > 10_000 {
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be between 1 and 10000",
+        ));
+    }
     let urls = hub.badge_urls();
-    let badges = hub.list_badges(None).await?;
+    let badges = hub
+        .search_badges(&classcode_hub::badges::BadgeSearch {
+            content_id: query.content_id.filter(|value| !value.is_empty()),
+            standing: query.standing,
+            text: query.q.filter(|value| !value.trim().is_empty()),
+            limit,
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(
         badges
             .iter()

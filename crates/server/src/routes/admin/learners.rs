@@ -80,13 +80,13 @@ async fn learner_data(
 #[tracing::instrument(skip_all)]
 #[post("/learners/erase")]
 async fn erase_learner(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     hub: web::Data<Hub>,
     body: web::Json<LearnerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let learner = find(&hub, &body).await?;
     let report = hub
-        .erase_learner(&learner, body.dry_run, "admin-token")
+        .erase_learner(&learner, body.dry_run, &admin.actor)
         .await
         .map_err(learner_error)?;
     Ok(HttpResponse::Ok().json(report))

@@ -1,5 +1,5 @@
 //! `/api/admin/lti/…`: platform registrations (add, list, disable, enable, add a deployment), the tool's URLs and
-//! a platform's outbox, as `classcode lti` does.
+//! a platform's outbox, as `classcode lti` does; the tool's signing keys (listed and rotated, as `classcode keys`).
 
 use actix_web::{HttpResponse, get, post, web};
 use classcode_hub::Hub;
@@ -14,7 +14,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(list_platforms)
         .service(set_enabled)
         .service(add_deployment)
-        .service(tool_info);
+        .service(tool_info)
+        .service(tool_keys)
+        .service(rotate_tool_key);
 }
 
 #[derive(Deserialize)]
@@ -121,4 +123,20 @@ async fn add_deployment(
 #[get("/lti/tool")]
 async fn tool_info(_admin: AdminCaller, hub: web::Data<Hub>) -> HttpResponse {
     HttpResponse::Ok().json(hub.tool_urls())
+}
+
+/// The tool's public keys (its JWKS): the current key and the replaced ones still published.
+#[get("/lti/keys")]
+async fn tool_keys(_admin: AdminCaller, hub: web::Data<Hub>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(hub.tool_jwks().await.map_err(ApiError::Unexpected)?))
+}
+
+#[tracing::instrument(skip_all)]
+#[post("/lti/keys/rotate")]
+async fn rotate_tool_key(
+    _admin: AdminCaller,
+    hub: web::Data<Hub>,
+) -> Result<HttpResponse, ApiError> {
+    let kid = hub.rotate_tool_key().await.map_err(ApiError::Unexpected)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "kid": kid })))
 }
