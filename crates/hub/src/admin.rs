@@ -24,7 +24,6 @@ use openidconnect::{
     PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
 };
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
 use crate::Hub;
@@ -138,18 +137,17 @@ pub struct HubStatus {
     pub counts: StatusCounts,
 }
 
-fn random_token() -> anyhow::Result<String> {
+/// 256 random bits, base64url: session tokens, CSRF tokens and the browser secrets sign-ins are bound to.
+pub fn random_token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| anyhow!("no randomness available"))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// The hex SHA-256 of a token: what the database keeps of session tokens and browser secrets.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+/// The hex SHA-256 of a token: what the database keeps of session tokens and browser secrets (the same hash as
+/// LRS and research secrets).
+fn token_hash(token: &str) -> String {
+    crate::lrs::hash_secret(token)
 }
 
 fn check_username(username: &str) -> Result<(), AdminAccountError> {

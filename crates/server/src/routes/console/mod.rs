@@ -203,14 +203,6 @@ fn login_body(
     body
 }
 
-fn new_secret() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
-}
-
 fn login_response(
     hub: &Hub,
     req: &HttpRequest,
@@ -233,7 +225,9 @@ fn login_response_with(
     problem: Option<&Problem<'_>>,
 ) -> HttpResponse {
     let lang = lang_of(req);
-    let secret = new_secret();
+    let Ok(secret) = classcode_hub::admin::random_token() else {
+        return HttpResponse::InternalServerError().finish();
+    };
     let mut response = sign_in_page(
         lang,
         status,
@@ -343,7 +337,9 @@ async fn login_local(hub: web::Data<Hub>, req: HttpRequest, body: web::Bytes) ->
 
 async fn start_oidc(hub: web::Data<Hub>, req: HttpRequest) -> HttpResponse {
     let lang = lang_of(&req);
-    let secret = new_secret();
+    let Ok(secret) = classcode_hub::admin::random_token() else {
+        return HttpResponse::InternalServerError().finish();
+    };
     match hub.start_oidc_sign_in(&secret).await {
         Ok(url) => {
             let mut response = see_other(&url);
