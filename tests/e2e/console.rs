@@ -473,3 +473,35 @@ async fn a_callback_with_an_unknown_state_or_a_provider_error_opens_no_session()
         "the provider does not answer"
     );
 }
+
+#[tokio::test]
+async fn the_content_list_gives_each_version_its_title_and_certification_rule() {
+    let app = spawn_app().await;
+
+    let listed: Value = app
+        .admin_get("/api/admin/content")
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let modules: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|package| package["kind"] == "module")
+        .collect();
+    assert!(!modules.is_empty(), "the demo catalog: {listed}");
+    assert!(
+        modules
+            .iter()
+            .all(|module| module["title"]["fr"].is_string()),
+        "{listed}"
+    );
+    assert!(
+        modules
+            .iter()
+            .any(|module| module["certification"]["min_scaled_score"].is_number()),
+        "{listed}"
+    );
+}

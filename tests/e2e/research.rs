@@ -276,6 +276,16 @@ async fn a_study_exports_pseudonymised_traces_without_opted_out_learners_or_smal
         .unwrap();
     assert_eq!(logged.len(), 3, "every export is logged");
     assert_eq!(logged[0]["requested_by"], "research API credential");
+    let listed_for_admins: Vec<Value> = app
+        .admin_get("/api/admin/research/studies/usages-snt/exports")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed_for_admins, logged,
+        "the console lists the same exports as the study's team sees"
+    );
 
     // Another study's credential does not see this one's exports; a wrong secret is refused.
     app.admin_post(

@@ -149,6 +149,9 @@ try {
     const selector = `#content-list li[data-content-id=${JSON.stringify(ref.slice(0, at))}] li[data-version=${JSON.stringify(ref.slice(at + 1))}]`;
     check(`content: the list shows ${ref}`, Boolean(await page.$(selector)), selector);
   }
+  const rules = await page.$$eval('#content-list .rule', (items) => items.map((item) => item.textContent));
+  check('content: each module version shows its certification rule', rules.length >= 1
+    && rules.every((rule) => /Règle de certification/.test(rule)), JSON.stringify(rules.slice(0, 3)));
   await audit(page, 'content page');
   await fitsPhone(page, 'content page');
 

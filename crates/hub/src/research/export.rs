@@ -438,6 +438,12 @@ impl Hub {
             .collect())
     }
 
+    /// The logged exports of the study named `study` (its name or id), newest first.
+    pub async fn list_study_exports(&self, study: &str) -> Result<Vec<Value>, ResearchError> {
+        let study = self.study(study).await?;
+        self.list_exports(&study).await
+    }
+
     /// The path of one file of one of a study's exports made under the research directory.
     pub async fn export_file(
         &self,

@@ -1,4 +1,5 @@
-//! `/api/admin/content`: import a package (a module or a cmi5 course, zipped) and list the stored versions.
+//! `/api/admin/content`: import a package (a module or a cmi5 course, zipped) and list the stored versions, with
+//! their titles and certification rules.
 //! An invalid package answers 422 with every problem and its place; nothing is stored.
 
 use actix_web::http::header::CONTENT_TYPE;
@@ -62,8 +63,14 @@ async fn list_content(_admin: AdminCaller, hub: web::Data<Hub>) -> Result<HttpRe
         packages
             .iter()
             .map(|package| {
+                // The checked manifest gives the title and the certification rule (absent for a cmi5 course, whose
+                // AUs' moveOn criteria decide).
+                let manifest: serde_json::Value =
+                    serde_json::from_str(&package.manifest).unwrap_or_default();
                 json!({
                     "content_id": package.content_id,
+                    "title": manifest.get("title").cloned().unwrap_or_default(),
+                    "certification": manifest.get("certification").cloned().unwrap_or_default(),
                     "version": package.version,
                     "kind": package.kind,
                     "sha256": package.sha256,

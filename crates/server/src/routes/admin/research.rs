@@ -1,5 +1,5 @@
-//! `/api/admin/research`: declare and list studies, make a research credential for a study, and export a study
-//! (as `classcode research` does).
+//! `/api/admin/research`: declare and list studies, make a research credential for a study, export a study and list
+//! its exports (as `classcode research` does).
 
 use actix_web::{HttpResponse, get, post, web};
 use classcode_hub::Hub;
@@ -13,7 +13,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_study)
         .service(list_studies)
         .service(create_credential)
-        .service(export_study);
+        .service(export_study)
+        .service(list_exports);
+}
+
+#[get("/research/studies/{study}/exports")]
+async fn list_exports(
+    _admin: AdminCaller,
+    hub: web::Data<Hub>,
+    study: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(
+        hub.list_study_exports(&study)
+            .await
+            .map_err(research_error)?,
+    ))
 }
 
 #[tracing::instrument(skip_all)]
@@ -52,14 +66,14 @@ async fn create_credential(
 #[tracing::instrument(skip_all)]
 #[post("/research/studies/{study}/exports")]
 async fn export_study(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     hub: web::Data<Hub>,
     study: web::Path<String>,
     body: web::Json<ExportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let format = parse_format(&body.format)?;
     let report = hub
-        .export_study(&study, format, None, "admin API", |_| {})
+        .export_study(&study, format, None, &admin.actor, |_| {})
         .await
         .map_err(research_error)?;
     Ok(HttpResponse::Created().json(report.manifest))

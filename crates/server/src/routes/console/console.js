@@ -291,6 +291,12 @@
     'content.version': ['Version {version}', 'Version {version}'],
     'content.importedAt': ['importée le', 'imported on'],
     'content.digest': ['empreinte', 'digest'],
+    'content.rule': ['Règle de certification\u00a0:', 'Certification rule:'],
+    'content.noRule': ['pas de règle de certification dans le paquet', 'no certification rule in the package'],
+    'rule.allRequired': ['toutes les activités obligatoires', 'every required activity'],
+    'rule.allSteps': ['toutes les étapes', 'every step'],
+    'rule.quiz': ['le quiz «\u00a0{quiz}\u00a0»', 'the quiz “{quiz}”'],
+    'rule.minScore': ['score d’au moins {score}\u00a0%', 'a score of at least {score}%'],
     'kind.module': ['Module', 'Module'],
     'kind.parcours': ['Parcours', 'Learning path'],
     'kind.cmi5': ['Cours cmi5', 'cmi5 course'],
@@ -351,6 +357,10 @@
     'badges.reissued': ['Badge réémis\u00a0: nouvel identifiant {id}.', 'Badge re-issued: new id {id}.'],
     'badges.unnamed': ['Badge {content}', 'Badge {content}'],
 
+    'research.noExports': ["Pas encore d'export pour cette étude.", 'No export of this study yet.'],
+    'research.pastExports': ['Exports précédents ({count})', 'Earlier exports ({count})'],
+    'research.pastExportCounts': ['{count} déclaration exportée, {files} fichier(s)|{count} déclarations exportées, {files} fichier(s)',
+      '{count} statement exported, {files} file(s)|{count} statements exported, {files} file(s)'],
     'research.studies': ['Études déclarées ({count})', 'Declared studies ({count})'],
     'research.studiesHint': ["Une étude dit qui exporte quoi, pourquoi et jusqu'à quand. Les exports sont pseudonymisés et respectent le choix de chaque apprenant.",
       "A study says who exports what, why and until when. Exports are pseudonymised and respect each learner's choice."],
@@ -1460,6 +1470,20 @@
     return TEXT[`kind.${kind}`] ? t(`kind.${kind}`) : String(kind || '');
   }
 
+  // A title as the manifest gives it: {fr, en?} or a plain string.
+  function localized(value) {
+    if (value && typeof value === 'object') return value[LANG] || value.fr || value.en || '';
+    return value ? String(value) : '';
+  }
+
+  function ruleText(rule) {
+    if (!rule || typeof rule !== 'object') return t('content.noRule');
+    const parts = [rule.required === 'all-steps' ? t('rule.allSteps') : t('rule.allRequired')];
+    if (rule.quiz) parts.push(t('rule.quiz', { quiz: String(rule.quiz) }));
+    if (typeof rule.min_scaled_score === 'number') parts.push(t('rule.minScore', { score: Math.round(rule.min_scaled_score * 100) }));
+    return parts.join(', ');
+  }
+
   function contentList(packages) {
     if (!packages.length) return emptyNote(t('content.none'));
     const groups = new Map();
@@ -1470,12 +1494,14 @@
     const ids = [...groups.keys()].sort((a, b) => a.localeCompare(b));
     return el('ul', { id: 'content-list', class: 'cards' }, ids.map((id) => {
       const versions = groups.get(id).sort((a, b) => String(b.imported_at).localeCompare(String(a.imported_at)));
+      const title = localized(versions[0].title);
       return el('li', { class: 'card', 'data-content-id': id },
-        el('h3', {}, id),
-        el('p', { class: 'meta' }, `${kindLabel(versions[0].kind)} — ${t('content.versions', { count: versions.length })}`),
+        el('h3', {}, title || id),
+        el('p', { class: 'meta' }, el('code', {}, id), ` — ${kindLabel(versions[0].kind)} — ${t('content.versions', { count: versions.length })}`),
         el('ul', { class: 'versions' }, versions.map((version) => el('li', { 'data-version': version.version },
           el('strong', {}, t('content.version', { version: version.version })), ` — ${t('content.importedAt')} `,
-          time(version.imported_at), ` — ${t('content.digest')} `, el('code', { class: 'digest' }, String(version.sha256 || '').slice(0, 16))))));
+          time(version.imported_at), ` — ${t('content.digest')} `, el('code', { class: 'digest' }, String(version.sha256 || '').slice(0, 16)),
+          version.kind === 'cmi5' ? null : el('p', { class: 'rule' }, `${t('content.rule')} ${ruleText(version.certification)}`)))));
     }));
   }
 
@@ -1689,15 +1715,33 @@
 
   async function renderResearch(ctx) {
     const [studies, tenants] = await Promise.all([api('GET', '/api/admin/research/studies'), api('GET', '/api/admin/tenants')]);
+    const exports = await Promise.all(studies.map((study) =>
+      optional(api('GET', `/api/admin/research/studies/${enc(study.id)}/exports`))));
     if (!ctx.alive()) return;
     fill(ctx.body,
       section('studies', t('research.studies', { count: studies.length }),
         el('p', { class: 'hint' }, t('research.studiesHint')),
-        studies.length ? el('ul', { id: 'study-list', class: 'cards' }, studies.map(studyItem)) : emptyNote(t('research.none'))),
+        studies.length
+          ? el('ul', { id: 'study-list', class: 'cards' }, studies.map((study, index) => studyItem(study, exports[index] || [])))
+          : emptyNote(t('research.none'))),
       section('study-new', t('research.declare'), tenants.length ? studyForm(ctx, tenants) : emptyNote(t('research.needTenant'))));
   }
 
-  function studyItem(study) {
+  // The study's earlier exports, newest first, folded away.
+  function pastExports(manifests) {
+    if (!manifests.length) return el('p', { class: 'hint' }, t('research.noExports'));
+    return el('details', { class: 'past-exports' },
+      el('summary', {}, t('research.pastExports', { count: manifests.length })),
+      el('ul', { class: 'plain' }, manifests.map((manifest) => {
+        const counts = (manifest && manifest.counts) || {};
+        const files = Array.isArray(manifest && manifest.files) ? manifest.files : [];
+        return el('li', { 'data-export': (manifest && manifest.export) || '' },
+          el('code', {}, (manifest && manifest.export) || '—'), ` — ${dayText(manifest && manifest.created_at)} — `,
+          t('research.pastExportCounts', { count: count(counts.statements_exported), files: files.length }));
+      })));
+  }
+
+  function studyItem(study, manifests) {
     const scope = study.scope || {};
     const list = (items) => (Array.isArray(items) && items.length
       ? items.map((item, index) => [index ? ', ' : '', el('code', {}, item)])
@@ -1745,7 +1789,8 @@
       el('div', { class: 'actions' }, credential),
       output,
       exportForm,
-      exportSlot);
+      exportSlot,
+      pastExports(manifests));
   }
 
   function exportReport(manifest) {
