@@ -1,4 +1,5 @@
-//! The admin console's sign-in: `admin_accounts` (local administrators, with an Argon2id hash of their password),
+//! The admin console's sign-in: `admin_accounts` (local administrators, with an Argon2id hash of their password and
+//! their failed attempts, which lock the account for a while),
 //! `admin_sessions` (a signed-in administrator: the hash of the cookie's token, never the token, and the CSRF token
 //! pages carry) and `admin_logins` (an OpenID Connect sign-in under way: its `state`, bound to the browser that
 //! started it, its nonce and PKCE verifier; used up once).
@@ -21,6 +22,8 @@ impl MigrationTrait for Migration {
                     .col(text(AdminAccounts::PasswordHash))
                     .col(timestamp_with_time_zone(AdminAccounts::CreatedAt))
                     .col(timestamp_with_time_zone_null(AdminAccounts::DisabledAt))
+                    .col(integer(AdminAccounts::FailedAttempts).default(0))
+                    .col(timestamp_with_time_zone_null(AdminAccounts::LockedUntil))
                     .to_owned(),
             )
             .await?;
@@ -86,6 +89,8 @@ enum AdminAccounts {
     PasswordHash,
     CreatedAt,
     DisabledAt,
+    FailedAttempts,
+    LockedUntil,
 }
 
 #[derive(DeriveIden)]

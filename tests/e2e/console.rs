@@ -505,3 +505,47 @@ async fn the_content_list_gives_each_version_its_title_and_certification_rule() 
         "{listed}"
     );
 }
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_a_local_account_until_an_operator_enables_it() {
+    let app = spawn_app().await;
+    create_admin(&app, "ada").await;
+
+    for _ in 0..5 {
+        let refused = sign_in(&app, "ada", "not her password")
+            .await
+            .expect_err("refused");
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = sign_in(&app, "ada", PASSWORD).await.expect_err("locked");
+    let listed: Value = app
+        .admin_get("/api/admin/admins")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let enabled = app
+        .admin_post(
+            "/api/admin/admins/ada/disabled",
+            &json!({"disabled": false}),
+        )
+        .await;
+    let after = sign_in(&app, "ada", PASSWORD).await;
+
+    assert_eq!(
+        locked.status(),
+        StatusCode::UNAUTHORIZED,
+        "the right password does not open a locked account"
+    );
+    assert!(
+        locked
+            .text()
+            .await
+            .unwrap()
+            .contains("Identifiant ou mot de passe incorrect"),
+        "the same answer as a wrong password"
+    );
+    assert!(listed[0]["locked_until"].is_string(), "{listed}");
+    assert_eq!(enabled.status(), StatusCode::NO_CONTENT);
+    assert!(after.is_ok(), "enabling lifts the lock");
+}

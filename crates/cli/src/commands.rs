@@ -259,10 +259,13 @@ async fn admin(settings: Settings, action: AdminAction) -> anyhow::Result<()> {
                             account.username,
                             account.display_name,
                             account.created_at.format("%Y-%m-%d"),
-                            if account.disabled_at.is_some() {
-                                "  (disabled)"
-                            } else {
-                                ""
+                            match (account.disabled_at, account.locked_until) {
+                                (Some(_), _) => "  (disabled)".to_owned(),
+                                (None, Some(until)) if until > chrono::Utc::now() => format!(
+                                    "  (locked until {} after wrong passwords; `classcode admin enable` lifts it)",
+                                    until.to_rfc3339()
+                                ),
+                                _ => String::new(),
                             }
                         );
                     }

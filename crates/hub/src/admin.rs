@@ -76,6 +76,12 @@ impl std::fmt::Debug for OidcSettings {
     }
 }
 
+/// Wrong passwords in a row that lock a local account, and for how long. Argon2 already makes each guess cost tens
+/// of milliseconds; the lock stops a dictionary from being tried at that pace. Single sign-on and `classcode admin
+/// enable` (which lifts the lock) remain.
+const MAX_FAILED_ATTEMPTS: i32 = 5;
+const LOCK_TIME: chrono::Duration = chrono::Duration::minutes(15);
+
 /// A sign-in under way lasts this long: the person types their password at the provider meanwhile.
 const LOGIN_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
 /// The provider's discovery document and keys are read again after this long.
@@ -306,7 +312,7 @@ impl Hub {
         Ok(self.storage.find_admin_accounts().await?)
     }
 
-    /// Disables or enables a local administrator; disabling ends their sessions.
+    /// Disables or enables a local administrator; disabling ends their sessions, enabling lifts a lock.
     pub async fn set_admin_disabled(
         &self,
         username: &str,
@@ -327,6 +333,11 @@ impl Hub {
         if disabled {
             self.storage
                 .delete_admin_sessions_of(&format!("local:{username}"))
+                .await
+                .map_err(anyhow::Error::from)?;
+        } else {
+            self.storage
+                .update_admin_account_unlocked(username)
                 .await
                 .map_err(anyhow::Error::from)?;
         }
@@ -371,8 +382,13 @@ impl Hub {
             .find_admin_account(username)
             .await
             .map_err(anyhow::Error::from)?;
+        let now = Utc::now();
         let (hash, usable) = match &account {
-            Some(account) => (account.password_hash.clone(), account.disabled_at.is_none()),
+            Some(account) => (
+                account.password_hash.clone(),
+                account.disabled_at.is_none()
+                    && account.locked_until.is_none_or(|until| until <= now),
+            ),
             None => (decoy_hash().to_owned(), false),
         };
         let password = password.to_owned();
@@ -382,6 +398,12 @@ impl Hub {
             .context("checking a password")?;
         match account {
             Some(account) if matches && usable => {
+                if account.failed_attempts > 0 || account.locked_until.is_some() {
+                    self.storage
+                        .update_admin_account_unlocked(&account.username)
+                        .await
+                        .map_err(anyhow::Error::from)?;
+                }
                 self.open_admin_session(
                     format!("local:{}", account.username),
                     account.display_name,
@@ -390,7 +412,20 @@ impl Hub {
                 )
                 .await
             }
-            _ => Err(SignInError::BadCredentials),
+            Some(account) => {
+                if !matches && usable {
+                    self.storage
+                        .update_admin_account_failed(
+                            &account.username,
+                            MAX_FAILED_ATTEMPTS,
+                            now + LOCK_TIME,
+                        )
+                        .await
+                        .map_err(anyhow::Error::from)?;
+                }
+                Err(SignInError::BadCredentials)
+            }
+            None => Err(SignInError::BadCredentials),
         }
     }
 

@@ -5,7 +5,7 @@
 //! serves a console session another node opened.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -29,6 +29,10 @@ pub struct AdminAccount {
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Wrong passwords since the last sign-in or lock.
+    pub failed_attempts: i32,
+    /// Until when sign-ins are refused after too many wrong passwords.
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 impl From<admin_accounts::Model> for AdminAccount {
@@ -40,6 +44,8 @@ impl From<admin_accounts::Model> for AdminAccount {
             password_hash: model.password_hash,
             created_at: model.created_at,
             disabled_at: model.disabled_at,
+            failed_attempts: model.failed_attempts,
+            locked_until: model.locked_until,
         }
     }
 }
@@ -137,6 +143,8 @@ impl Storage {
             password_hash: Set(new.password_hash),
             created_at: Set(new.created_at),
             disabled_at: Set(None),
+            failed_attempts: Set(0),
+            locked_until: Set(None),
         }
         .insert(self.db())
         .await?;
@@ -162,6 +170,49 @@ impl Storage {
             .into_iter()
             .map(AdminAccount::from)
             .collect())
+    }
+
+    /// Counts a wrong password; the `max_attempts`-th in a row locks the account until `locked_until` and starts
+    /// the count again. Two statements, each atomic: concurrent failures are all counted.
+    pub async fn update_admin_account_failed(
+        &self,
+        username: &str,
+        max_attempts: i32,
+        locked_until: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        admin_accounts::Entity::update_many()
+            .col_expr(
+                admin_accounts::Column::FailedAttempts,
+                Expr::col(admin_accounts::Column::FailedAttempts).add(1),
+            )
+            .filter(admin_accounts::Column::Username.eq(username))
+            .exec(self.db())
+            .await?;
+        admin_accounts::Entity::update_many()
+            .col_expr(admin_accounts::Column::FailedAttempts, Expr::value(0))
+            .col_expr(
+                admin_accounts::Column::LockedUntil,
+                Expr::value(Some(locked_until)),
+            )
+            .filter(admin_accounts::Column::Username.eq(username))
+            .filter(admin_accounts::Column::FailedAttempts.gte(max_attempts))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets wrong passwords and any lock (a sign-in went through, or an operator enabled the account).
+    pub async fn update_admin_account_unlocked(&self, username: &str) -> Result<(), StorageError> {
+        admin_accounts::Entity::update_many()
+            .col_expr(admin_accounts::Column::FailedAttempts, Expr::value(0))
+            .col_expr(
+                admin_accounts::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(admin_accounts::Column::Username.eq(username))
+            .exec(self.db())
+            .await?;
+        Ok(())
     }
 
     /// Disables (`Some(now)`) or enables (`None`) an account; `NotFound` when there is no such username.

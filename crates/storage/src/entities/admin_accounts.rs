@@ -12,6 +12,8 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: ChronoDateTimeUtc,
     pub disabled_at: Option<ChronoDateTimeUtc>,
+    pub failed_attempts: i32,
+    pub locked_until: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
